@@ -1,0 +1,51 @@
+//! The signed-in user's own account.
+use crate::domain::secret::SecretString;
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What the account page shows. No hash, no lockout state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub display_name: String,
+    pub email: String,
+    pub organisation: String,
+    pub global_admin: bool,
+    pub must_change_password: bool,
+}
+
+#[server(prefix = "/api", endpoint = "account/me")]
+pub async fn current_account() -> Result<AccountView, AppError> {
+    use crate::server::{app_state, request, session};
+    let state = app_state()?;
+    let parts = request::current_parts().ok_or(AppError::Internal)?;
+    let (user, _) = session::current_session(&state, &parts).await?.ok_or(AppError::NotSignedIn)?;
+    let org = state.store.find_org(user.org_id).await?.ok_or(AppError::Internal)?;
+    Ok(AccountView {
+        display_name: user.display_name,
+        email: user.email,
+        organisation: org.name,
+        global_admin: user.role == crate::server::store::Role::GlobalAdmin,
+        must_change_password: user.must_change_password,
+    })
+}
+
+/// Replaces the temporary password an operator handed over with the user's own.
+#[server(prefix = "/api", endpoint = "account/temporary-password")]
+pub async fn change_temporary_password(
+    current: SecretString,
+    new: SecretString,
+    confirm: SecretString,
+) -> Result<(), AppError> {
+    use crate::server::{app_state, auth, request, session};
+    let state = app_state()?;
+    let parts = request::current_parts().ok_or(AppError::Internal)?;
+    let (user, hash) =
+        session::current_session(&state, &parts).await?.ok_or(AppError::NotSignedIn)?;
+    let meta = request::RequestMeta::from_parts(&parts);
+    let locale: crate::i18n::Locale = leptos_i18n::locale::resolve_locale();
+    auth::change_temporary_password(&state, &user, &hash, &current, &new, &confirm, locale, &meta)
+        .await?;
+    leptos_axum::redirect(crate::routes::ACCOUNT);
+    Ok(())
+}

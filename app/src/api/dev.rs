@@ -1,0 +1,34 @@
+//! The development mailbox: what the portal would have sent. Absent outside `--dev`.
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailView {
+    pub id: i64,
+    pub queued: String,
+    pub channel: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+}
+
+#[server(prefix = "/api", endpoint = "dev/mailbox")]
+pub async fn dev_mailbox() -> Result<Vec<MailView>, AppError> {
+    let state = crate::server::app_state()?;
+    if !state.settings.dev {
+        return Err(AppError::NotFound);
+    }
+    let messages = state.store.recent_messages(100).await?;
+    Ok(messages
+        .into_iter()
+        .map(|m| MailView {
+            id: m.id,
+            queued: crate::server::outbox::format_utc(m.created_at),
+            channel: m.channel,
+            recipient: m.recipient,
+            subject: m.subject,
+            body: m.body,
+        })
+        .collect())
+}

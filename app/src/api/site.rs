@@ -1,0 +1,41 @@
+//! Facts every page needs before anyone signs in, and the language switch.
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteFacts {
+    pub organisation: Option<String>,
+    pub dev: bool,
+    pub min_password_length: u32,
+}
+
+#[server(prefix = "/api", endpoint = "site")]
+pub async fn site_info() -> Result<SiteFacts, AppError> {
+    let state = crate::server::app_state()?;
+    let org = state.store.first_org().await?;
+    Ok(SiteFacts {
+        min_password_length: org
+            .as_ref()
+            .map(|o| o.policy.password_min_length)
+            .unwrap_or(crate::domain::password::DEFAULT_MIN_LENGTH),
+        organisation: org.map(|o| o.name),
+        dev: state.settings.dev,
+    })
+}
+
+/// The language switch: a plain form post (it works without JavaScript) that stores the
+/// choice in the same cookie leptos_i18n reads, then returns to the page it came from.
+#[server(prefix = "/api", endpoint = "locale")]
+pub async fn set_locale(locale: String, return_to: String) -> Result<(), AppError> {
+    use crate::i18n::Locale;
+    let locale: Locale = locale.parse().map_err(|_| AppError::InvalidInput)?;
+    let response = use_context::<leptos_axum::ResponseOptions>().ok_or(AppError::Internal)?;
+    let cookie = format!("i18n_pref_locale={locale}; Path=/; Max-Age=31536000; SameSite=Lax");
+    response.append_header(
+        http::header::SET_COOKIE,
+        http::HeaderValue::from_str(&cookie).map_err(|_| AppError::Internal)?,
+    );
+    leptos_axum::redirect(&crate::routes::safe_return_path(&return_to));
+    Ok(())
+}

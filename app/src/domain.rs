@@ -1,0 +1,7 @@
+//! Pure rules shared by the browser and the server. Nothing here reads the clock,
+//! the network or the database: time comes in as a parameter.
+pub mod identifier;
+pub mod lockout;
+pub mod password;
+pub mod policy;
+pub mod secret;

@@ -1,0 +1,95 @@
+//! The one error type that crosses the server-function boundary. Every variant has a
+//! stable code and maps to a translation key; no internal error text ever reaches the
+//! browser (the server logs the cause and sends `Internal`).
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum AppError {
+    /// The one answer for unknown user, wrong password, disabled and locked accounts.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// The hashing pool is saturated: shed the request rather than queue without bound.
+    #[error("busy")]
+    Busy,
+    #[error("not signed in")]
+    NotSignedIn,
+    #[error("invalid input")]
+    InvalidInput,
+    #[error("user id invalid")]
+    UserIdInvalid,
+    #[error("password required")]
+    PasswordRequired,
+    #[error("password too short")]
+    PasswordTooShort { min: u32 },
+    #[error("password too long")]
+    PasswordTooLong { max: u32 },
+    #[error("password mismatch")]
+    PasswordMismatch,
+    #[error("password unchanged")]
+    PasswordUnchanged,
+    #[error("current password wrong")]
+    CurrentPasswordWrong,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("internal error")]
+    Internal,
+    /// The request never reached the server or its answer could not be read.
+    #[error("network")]
+    Network,
+}
+
+impl AppError {
+    /// Stable machine-readable code, also used in the audit log.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::Busy => "busy",
+            AppError::NotSignedIn => "not_signed_in",
+            AppError::InvalidInput => "invalid_input",
+            AppError::UserIdInvalid => "user_id_invalid",
+            AppError::PasswordRequired => "password_required",
+            AppError::PasswordTooShort { .. } => "password_too_short",
+            AppError::PasswordTooLong { .. } => "password_too_long",
+            AppError::PasswordMismatch => "password_mismatch",
+            AppError::PasswordUnchanged => "password_unchanged",
+            AppError::CurrentPasswordWrong => "current_password_wrong",
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::Internal => "internal",
+            AppError::Network => "network",
+        }
+    }
+
+    /// The HTTP status a server function answers with for this error.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::InvalidCredentials | AppError::NotSignedIn => 401,
+            AppError::Busy => 503,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::Internal | AppError::Network => 500,
+            _ => 400,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // Malformed, missing, duplicated or unknown form fields.
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => AppError::InvalidInput,
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => AppError::Network,
+            ServerFnErrorErr::Registration(_) | ServerFnErrorErr::UnsupportedRequestMethod(_) => {
+                AppError::NotFound
+            }
+            _ => AppError::Internal,
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! One module per screen.
+pub mod account;
+pub mod change_password;
+pub mod login;
+pub mod mailbox;
+pub mod not_found;
+pub mod recover;

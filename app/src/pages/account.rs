@@ -1,0 +1,59 @@
+//! The signed-in user's account. Rendered only for a live session: anyone else is sent
+//! to sign in, and a user with a temporary password to change it first.
+use crate::api::account::current_account;
+use crate::api::auth::Logout;
+use crate::components::FormError;
+use crate::error::AppError;
+use crate::i18n::*;
+use crate::routes::{self, ids};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let account = Resource::new(|| (), |_| current_account());
+    let logout = ServerAction::<Logout>::new();
+    let logout_error = Signal::derive(move || logout.value().get().and_then(Result::err));
+    view! {
+        <Title text=move || t_string!(i18n, account.title).to_string()/>
+        <h1>{t!(i18n, account.title)}</h1>
+        <Suspense fallback=move || view! { <p>{t!(i18n, account.loading)}</p> }>
+            {move || Suspend::new(async move {
+                match account.await {
+                    Ok(a) if a.must_change_password => {
+                        view! { <Redirect path=routes::CHANGE_PASSWORD/> }.into_any()
+                    }
+                    Ok(a) => {
+                        view! {
+                            <dl class="facts">
+                                <dt>{t!(i18n, account.name)}</dt>
+                                <dd id=ids::ACCOUNT_NAME>{a.display_name}</dd>
+                                <dt>{t!(i18n, account.email)}</dt>
+                                <dd id=ids::ACCOUNT_EMAIL>{a.email}</dd>
+                                <dt>{t!(i18n, account.organisation)}</dt>
+                                <dd>{a.organisation}</dd>
+                                <dt>{t!(i18n, account.role)}</dt>
+                                <dd>
+                                    {if a.global_admin {
+                                        t!(i18n, role.global_admin).into_any()
+                                    } else {
+                                        t!(i18n, role.user).into_any()
+                                    }}
+                                </dd>
+                            </dl>
+                        }
+                            .into_any()
+                    }
+                    Err(AppError::NotSignedIn) => view! { <Redirect path=routes::LOGIN/> }.into_any(),
+                    Err(e) => view! { <FormError error=Signal::stored(Some(e))/> }.into_any(),
+                }
+            })}
+        </Suspense>
+        <FormError error=logout_error/>
+        <ActionForm action=logout attr:class="inline">
+            <button id=ids::SIGN_OUT type="submit">{t!(i18n, account.sign_out)}</button>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,68 @@
+//! Route paths and the DOM ids that the end-to-end tests use. `end2end/tests/ids.ts`
+//! mirrors this module: rename something here and the Playwright specs fail loudly.
+
+pub const LOGIN: &str = "/login";
+pub const RECOVER: &str = "/recover";
+pub const ACCOUNT: &str = "/account";
+pub const CHANGE_PASSWORD: &str = "/change-password";
+pub const DEV_MAILBOX: &str = "/dev/mailbox";
+
+pub mod ids {
+    pub const MAIN: &str = "main";
+    pub const LOGIN_FORM: &str = "login-form";
+    pub const USER_ID: &str = "user-id";
+    pub const PASSWORD: &str = "password";
+    pub const CANT_ACCESS: &str = "cant-access";
+    pub const FORM_ERROR: &str = "form-error";
+    pub const ACCOUNT_EMAIL: &str = "account-email";
+    pub const ACCOUNT_NAME: &str = "account-name";
+    pub const SIGN_OUT: &str = "sign-out";
+    pub const CURRENT_PASSWORD: &str = "current-password";
+    pub const NEW_PASSWORD: &str = "new-password";
+    pub const CONFIRM_PASSWORD: &str = "confirm-password";
+    pub const CHANGE_SUBMIT: &str = "change-submit";
+    pub const LANG_SWITCHER: &str = "lang-switcher";
+    pub const MAILBOX_LIST: &str = "mailbox-list";
+    pub const ORG_NAME: &str = "org-name";
+}
+
+/// The path without its leading slash, as a router segment.
+pub fn segment(path: &'static str) -> &'static str {
+    path.trim_start_matches('/')
+}
+
+/// A return path from a form is only ever a local path: anything else (another host,
+/// `//evil`, a scheme) sends the browser to the sign-in page instead.
+pub fn safe_return_path(candidate: &str) -> String {
+    let local = candidate.starts_with('/')
+        && !candidate.starts_with("//")
+        && !candidate.starts_with("/\\")
+        && !candidate.chars().any(|c| c.is_control());
+    if local {
+        candidate.to_owned()
+    } else {
+        LOGIN.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn return_paths_stay_on_this_site() {
+        assert_eq!(safe_return_path("/account"), "/account");
+        assert_eq!(safe_return_path("/recover?x=1"), "/recover?x=1");
+        assert_eq!(safe_return_path("//evil.example/"), LOGIN);
+        assert_eq!(safe_return_path("/\\evil.example"), LOGIN);
+        assert_eq!(safe_return_path("https://evil.example/"), LOGIN);
+        assert_eq!(safe_return_path("/a\r\nSet-Cookie: x"), LOGIN);
+        assert_eq!(safe_return_path(""), LOGIN);
+    }
+
+    #[test]
+    fn segments_drop_the_slash() {
+        assert_eq!(segment(LOGIN), "login");
+        assert_eq!(DEV_MAILBOX, "/dev/mailbox");
+    }
+}

@@ -1,0 +1,13 @@
+//! Server-only code: storage, hashing, sessions, keys, audit. Compiled only with `ssr`.
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod hashing;
+pub mod keys;
+pub mod outbox;
+pub mod request;
+pub mod session;
+pub mod state;
+pub mod store;
+
+pub use state::{app_state, AppState};

@@ -1,0 +1,124 @@
+//! Organisations and their verified domains.
+use super::{Store, StoreError};
+use crate::domain::policy::OrgPolicy;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organisation {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub policy: OrgPolicy,
+    pub domains: Vec<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct OrgRow {
+    id: i64,
+    slug: String,
+    name: String,
+    policy: String,
+}
+
+impl Store {
+    /// Creates an organisation with the default policy and its verified domains.
+    pub async fn create_org(
+        &self,
+        slug: &str,
+        name: &str,
+        domains: &[String],
+        now: i64,
+    ) -> Result<Organisation, StoreError> {
+        let policy = OrgPolicy::default();
+        let policy_json =
+            serde_json::to_string(&policy).map_err(|_| StoreError::Corrupt("policy"))?;
+        let mut tx = self.pool().begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO organisations (slug, name, policy, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(slug)
+        .bind(name)
+        .bind(&policy_json)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| StoreError::from_insert(e, "organisation"))?;
+        for domain in domains {
+            sqlx::query("INSERT INTO organisation_domains (domain, org_id, verified_at) VALUES ($1, $2, $3)")
+                .bind(domain)
+                .bind(id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::from_insert(e, "domain"))?;
+        }
+        tx.commit().await?;
+        Ok(Organisation {
+            id,
+            slug: slug.to_owned(),
+            name: name.to_owned(),
+            policy,
+            domains: domains.to_vec(),
+        })
+    }
+
+    pub async fn find_org_by_slug(&self, slug: &str) -> Result<Option<Organisation>, StoreError> {
+        let row: Option<OrgRow> =
+            sqlx::query_as("SELECT id, slug, name, policy FROM organisations WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(self.pool())
+                .await?;
+        self.with_domains(row).await
+    }
+
+    pub async fn find_org(&self, id: i64) -> Result<Option<Organisation>, StoreError> {
+        let row: Option<OrgRow> =
+            sqlx::query_as("SELECT id, slug, name, policy FROM organisations WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
+        self.with_domains(row).await
+    }
+
+    /// The organisation shown on pages before anyone signs in: the oldest one.
+    pub async fn first_org(&self) -> Result<Option<Organisation>, StoreError> {
+        let row: Option<OrgRow> = sqlx::query_as(
+            "SELECT id, slug, name, policy FROM organisations ORDER BY id LIMIT 1",
+        )
+        .fetch_optional(self.pool())
+        .await?;
+        self.with_domains(row).await
+    }
+
+    pub async fn list_orgs(&self) -> Result<Vec<Organisation>, StoreError> {
+        let rows: Vec<OrgRow> =
+            sqlx::query_as("SELECT id, slug, name, policy FROM organisations ORDER BY id")
+                .fetch_all(self.pool())
+                .await?;
+        let mut orgs = Vec::with_capacity(rows.len());
+        for row in rows {
+            if let Some(org) = self.with_domains(Some(row)).await? {
+                orgs.push(org);
+            }
+        }
+        Ok(orgs)
+    }
+
+    async fn with_domains(&self, row: Option<OrgRow>) -> Result<Option<Organisation>, StoreError> {
+        let Some(row) = row else { return Ok(None) };
+        let domains: Vec<String> = sqlx::query_scalar(
+            "SELECT domain FROM organisation_domains WHERE org_id = $1 ORDER BY domain",
+        )
+        .bind(row.id)
+        .fetch_all(self.pool())
+        .await?;
+        let policy: OrgPolicy =
+            serde_json::from_str(&row.policy).map_err(|_| StoreError::Corrupt("policy"))?;
+        Ok(Some(Organisation {
+            id: row.id,
+            slug: row.slug,
+            name: row.name,
+            policy: policy.normalized(),
+            domains,
+        }))
+    }
+}

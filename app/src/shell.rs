@@ -1,0 +1,101 @@
+//! The HTML document and the router.
+use crate::components::Layout;
+use crate::i18n::*;
+use crate::pages::{
+    account::AccountPage, change_password::ChangePasswordPage, login::LoginPage,
+    mailbox::MailboxPage, not_found::NotFoundPage, recover::RecoverPage,
+};
+use crate::routes::{self, segment};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Redirect, Route, Router, Routes};
+use leptos_router::{SsrMode, StaticSegment};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_page_headers(&options);
+    view! {
+        <!DOCTYPE html>
+        <html>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="data:,"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The Content-Security-Policy of a page carries the nonce Leptos gave its inline
+/// hydration script; everything else must come from this origin.
+#[cfg(feature = "ssr")]
+fn set_page_headers(options: &LeptosOptions) {
+    use http::header::{HeaderValue, CONTENT_SECURITY_POLICY, REFERRER_POLICY};
+    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else { return };
+    let nonce = use_nonce().map(|n| n.to_string()).unwrap_or_default();
+    let dev = use_context::<crate::server::AppState>().is_some_and(|s| s.settings.dev);
+    let reload = if dev {
+        let port = options.reload_port;
+        format!(" ws://127.0.0.1:{port} ws://localhost:{port}")
+    } else {
+        String::new()
+    };
+    let csp = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'{reload}; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&csp) {
+        response.insert_header(CONTENT_SECURITY_POLICY, value);
+    }
+    // Recovery pages send no Referer anywhere; the other pages keep it on this origin
+    // only, which the no-JavaScript form posts need to find their way back.
+    let path = use_context::<http::request::Parts>().map(|p| p.uri.path().to_owned());
+    let policy = if path.is_some_and(|p| p.starts_with(routes::RECOVER)) {
+        "no-referrer"
+    } else {
+        "same-origin"
+    };
+    response.insert_header(REFERRER_POLICY, HeaderValue::from_static(policy));
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/regain.css"/>
+        <I18nContextProvider>
+            <AppTitle/>
+            <Router>
+                <Layout>
+                    <Routes fallback=NotFoundPage>
+                        <Route path=StaticSegment("") view=|| view! { <Redirect path=routes::LOGIN/> }/>
+                        <Route path=StaticSegment(segment(routes::LOGIN)) view=LoginPage/>
+                        <Route path=StaticSegment(segment(routes::RECOVER)) view=RecoverPage/>
+                        <Route path=StaticSegment(segment(routes::ACCOUNT)) view=AccountPage ssr=SsrMode::Async/>
+                        <Route
+                            path=StaticSegment(segment(routes::CHANGE_PASSWORD))
+                            view=ChangePasswordPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route path=(StaticSegment("dev"), StaticSegment("mailbox")) view=MailboxPage ssr=SsrMode::Async/>
+                    </Routes>
+                </Layout>
+            </Router>
+        </I18nContextProvider>
+    }
+}
+
+#[component]
+fn AppTitle() -> impl IntoView {
+    let i18n = use_i18n();
+    let name = move || t_string!(i18n, app.name).to_string();
+    view! { <Title formatter=move |page: String| format!("{page} · {}", name())/> }
+}

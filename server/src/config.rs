@@ -1,0 +1,156 @@
+//! Configuration: defaults, then an optional TOML file, then `REGAIN_*` variables, then
+//! command-line flags. A bad value fails start-up naming its key; an unknown key warns.
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Address to listen on.
+    pub addr: SocketAddr,
+    /// Where the SQLite file and the generated secret key live.
+    pub data_dir: PathBuf,
+    /// Development mode: demo data and the development mailbox.
+    #[serde(deserialize_with = "lenient_bool")]
+    pub dev: bool,
+    /// `sqlite:…` or `postgres://…`; default: `regain.db` in the data directory.
+    pub database_url: Option<String>,
+    /// The public base URL that links in messages are built from; default `http://{addr}`.
+    pub public_url: Option<String>,
+    /// 32 bytes of base64; default: generated once into the data directory.
+    pub secret_key: Option<String>,
+    /// Concurrent Argon2 hashes; default: the number of cores.
+    pub hash_workers: Option<usize>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("data_dir", &self.data_dir)
+            .field("dev", &self.dev)
+            .field("database_url", &self.database_url.as_ref().map(|_| "(set)"))
+            .field("public_url", &self.public_url)
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "(redacted)"))
+            .finish()
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            data_dir: PathBuf::from("data"),
+            dev: false,
+            database_url: None,
+            public_url: None,
+            secret_key: None,
+            hash_workers: None,
+        }
+    }
+}
+
+pub const KNOWN_KEYS: &[&str] =
+    &["addr", "data_dir", "dev", "database_url", "public_url", "secret_key", "hash_workers"];
+
+/// Overrides from the command line; `None` leaves the configured value.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub addr: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub dev: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Config {
+    /// Loads the configuration and returns it with warnings about unknown keys.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<(Config, Vec<String>), ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(ConfigError(format!("config file {} does not exist", path.display())));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        // REGAIN_DATA_DIR → data_dir, and so on.
+        figment = figment.merge(Env::prefixed("REGAIN_").map(|k| k.as_str().to_lowercase().into()));
+
+        let mut warnings = Vec::new();
+        if let Ok(all) = figment.extract::<std::collections::BTreeMap<String, figment::value::Value>>() {
+            for key in all.keys().filter(|k| !KNOWN_KEYS.contains(&k.as_str())) {
+                warnings.push(format!("unknown configuration key `{key}` is ignored"));
+            }
+        }
+        let mut config: Config = figment.extract().map_err(|e| ConfigError(describe(&e)))?;
+        if let Some(addr) = overrides.addr {
+            config.addr = addr;
+        }
+        if let Some(dir) = &overrides.data_dir {
+            config.data_dir = dir.clone();
+        }
+        config.dev |= overrides.dev;
+        if let Some(url) = &config.public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(ConfigError(format!(
+                    "public_url must start with http:// or https://, found `{url}`"
+                )));
+            }
+        }
+        if config.hash_workers == Some(0) {
+            return Err(ConfigError("hash_workers must be at least 1".into()));
+        }
+        Ok((config, warnings))
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!("sqlite://{}?mode=rwc", self.data_dir.join("regain.db").display())
+        })
+    }
+
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.addr))
+            .trim_end_matches('/')
+            .to_owned()
+    }
+}
+
+fn describe(e: &figment::Error) -> String {
+    let key = e.path.join(".");
+    let source = e.metadata.as_ref().map(|m| m.name.to_string()).unwrap_or_default();
+    if key.is_empty() {
+        format!("{} ({source})", e.kind)
+    } else {
+        format!("bad value for `{key}`: {} ({source})", e.kind)
+    }
+}
+
+/// `true`/`false`, `1`/`0`, `yes`/`no`: what people type into environment variables.
+fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Loose {
+        Bool(bool),
+        Int(i64),
+        Text(String),
+    }
+    match Loose::deserialize(d)? {
+        Loose::Bool(b) => Ok(b),
+        Loose::Int(0) => Ok(false),
+        Loose::Int(1) => Ok(true),
+        Loose::Text(t) => match t.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" | "" => Ok(false),
+            _ => Err(serde::de::Error::custom(format!("expected true or false, found `{t}`"))),
+        },
+        Loose::Int(n) => Err(serde::de::Error::custom(format!("expected true or false, found {n}"))),
+    }
+}

@@ -1,0 +1,85 @@
+//! Response headers every route carries, and the same-origin rule for mutations.
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::header::{self, HeaderName, HeaderValue};
+use http::{Method, StatusCode};
+use std::sync::Arc;
+
+#[derive(Debug, Clone)]
+pub struct GuardConfig {
+    /// `scheme://host[:port]` of the public URL.
+    pub origin: String,
+    pub https: bool,
+}
+
+impl GuardConfig {
+    pub fn from_public_url(public_url: &str) -> Self {
+        let https = public_url.starts_with("https://");
+        let after_scheme = public_url.split_once("://").map(|(_, rest)| rest).unwrap_or("");
+        let host = after_scheme.split('/').next().unwrap_or("");
+        let scheme = if https { "https" } else { "http" };
+        Self { origin: format!("{scheme}://{host}"), https }
+    }
+}
+
+/// Mutations (anything but GET, HEAD, OPTIONS) must come from our own pages. Browsers
+/// say so in `Sec-Fetch-Site`; older ones in `Origin`. A request with neither is not from
+/// a browser page, so it can't be a cross-site forgery riding on a cookie.
+pub async fn same_origin(State(cfg): State<Arc<GuardConfig>>, req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let headers = req.headers();
+    let allowed = match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        Some(site) => site == "same-origin" || site == "none",
+        None => match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+            Some(origin) => origin == cfg.origin,
+            None => true,
+        },
+    };
+    if allowed {
+        next.run(req).await
+    } else {
+        (StatusCode::FORBIDDEN, Body::from("cross-origin request refused")).into_response()
+    }
+}
+
+/// Security headers on every response. Pages set their own CSP (with the nonce) and
+/// Referrer-Policy; everything else gets the strictest ones.
+pub async fn security_headers(
+    State(cfg): State<Arc<GuardConfig>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let is_asset = req.uri().path().starts_with("/pkg/") || req.uri().path() == "/favicon.ico";
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let mut set = |name: HeaderName, value: &'static str, replace: bool| {
+        if replace || !h.contains_key(&name) {
+            h.insert(name, HeaderValue::from_static(value));
+        }
+    };
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff", true);
+    set(header::X_FRAME_OPTIONS, "DENY", true);
+    set(HeaderName::from_static("cross-origin-opener-policy"), "same-origin", true);
+    set(HeaderName::from_static("cross-origin-resource-policy"), "same-origin", true);
+    set(
+        HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+        true,
+    );
+    set(header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'", false);
+    set(header::REFERRER_POLICY, "no-referrer", false);
+    if is_asset {
+        // Build output, no account data; file names are not hashed, so revalidate.
+        set(header::CACHE_CONTROL, "no-cache", true);
+    } else {
+        set(header::CACHE_CONTROL, "no-store", true);
+    }
+    if cfg.https {
+        set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains", true);
+    }
+    res
+}

@@ -1,0 +1,9 @@
+//! Wiring only: configuration → store → migrations → router → serve, plus the operator
+//! command line. Behaviour lives in the `app` crate.
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod guard;
+pub mod router;
+
+pub use router::router;
