@@ -20,7 +20,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     let attributes = "#![allow(clippy::all, clippy::expect_used, clippy::unwrap_used, \
         clippy::panic, clippy::indexing_slicing)]"
         .parse()?;
-    let codegen = CodegenOptions::default().top_level_attributes(Some(attributes)).gen_docs(false);
+    let codegen = CodegenOptions::default()
+        .top_level_attributes(Some(attributes))
+        .gen_docs(false);
     infos.generate_i18n_module_with_options(out, codegen)?;
     Ok(())
 }

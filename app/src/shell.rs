@@ -38,7 +38,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[cfg(feature = "ssr")]
 fn set_page_headers(options: &LeptosOptions) {
     use http::header::{HeaderValue, CONTENT_SECURITY_POLICY, REFERRER_POLICY};
-    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else { return };
+    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
     let nonce = use_nonce().map(|n| n.to_string()).unwrap_or_default();
     let dev = use_context::<crate::server::AppState>().is_some_and(|s| s.settings.dev);
     let reload = if dev {
@@ -69,6 +71,13 @@ fn set_page_headers(options: &LeptosOptions) {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Effects run only in the browser: this marks the page as hydrated, which the
+    // end-to-end tests wait for (and which a broken release build would never reach).
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <Stylesheet id="leptos" href="/pkg/regain.css"/>
         <I18nContextProvider>

@@ -18,7 +18,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Debug, Parser)]
-#[command(name = "regain", version, about = "Regain self-service password recovery portal")]
+#[command(
+    name = "regain",
+    version,
+    about = "Regain self-service password recovery portal"
+)]
 pub struct Cli {
     /// A TOML configuration file (keys as in REGAIN_* without the prefix, lower-case).
     #[arg(long, global = true, value_name = "FILE")]
@@ -147,7 +151,10 @@ pub async fn main() -> ExitCode {
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("REGAIN_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
@@ -201,9 +208,11 @@ pub fn leptos_options(addr: SocketAddr) -> LeptosOptions {
 pub async fn build_state(config: &Config, cost: HashCost) -> Result<AppState, CliError> {
     let store = open_store(config).await?;
     let keys = Keys::load_or_create(config.secret_key.as_deref(), &config.data_dir)?;
-    let workers = config
-        .hash_workers
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
+    let workers = config.hash_workers.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+    });
     let hasher = PasswordHasher::new(cost, workers)?;
     Ok(AppState {
         leptos_options: leptos_options(config.addr),
@@ -228,11 +237,14 @@ async fn serve(config: Config) -> Result<(), CliError> {
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     tracing::info!(addr = %config.addr, dev = config.dev, "listening");
     let app = crate::router(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }
 
@@ -240,10 +252,16 @@ async fn org_command(config: &Config, cmd: OrgCommand) -> Result<(), CliError> {
     let store = open_store(config).await?;
     let now = SystemClock.now();
     match cmd {
-        OrgCommand::Add { slug, name, domains } => {
+        OrgCommand::Add {
+            slug,
+            name,
+            domains,
+        } => {
             let slug = slug.trim().to_lowercase();
             if slug.is_empty() || !slug.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-                return Err(CliError::Usage("--slug takes letters, digits and '-'".into()));
+                return Err(CliError::Usage(
+                    "--slug takes letters, digits and '-'".into(),
+                ));
             }
             if name.trim().is_empty() {
                 return Err(CliError::Usage("--name must not be empty".into()));
@@ -253,7 +271,9 @@ async fn org_command(config: &Config, cmd: OrgCommand) -> Result<(), CliError> {
                 return Err(CliError::Usage(format!("`{bad}` is not a domain")));
             }
             let org = store.create_org(&slug, name.trim(), &domains, now).await?;
-            store.audit(&audit::by_cli(now, "org.add", Some(org.id), None, &slug)).await?;
+            store
+                .audit(&audit::by_cli(now, "org.add", Some(org.id), None, &slug))
+                .await?;
             println!("created organisation {} ({})", org.slug, org.name);
         }
         OrgCommand::List => {
@@ -270,7 +290,15 @@ async fn user_command(config: &Config, cmd: UserCommand) -> Result<(), CliError>
     let store = open_store(config).await?;
     let now = SystemClock.now();
     let result = match cmd {
-        UserCommand::Add { org, email, name, given_name, family_name, admin, temporary_password } => {
+        UserCommand::Add {
+            org,
+            email,
+            name,
+            given_name,
+            family_name,
+            admin,
+            temporary_password,
+        } => {
             let org = find_org(&store, &org).await?;
             let role = if admin { Role::GlobalAdmin } else { Role::User };
             let temp = temporary_password.then(generate_temporary_password);
@@ -281,11 +309,20 @@ async fn user_command(config: &Config, cmd: UserCommand) -> Result<(), CliError>
             let user = new_user(&org, &email, &name, &given_name, &family_name, role, hash)?;
             let id = store.create_user(&user, now).await?;
             store
-                .audit(&audit::by_cli(now, "user.add", Some(org.id), Some(id), role.as_str()))
+                .audit(&audit::by_cli(
+                    now,
+                    "user.add",
+                    Some(org.id),
+                    Some(id),
+                    role.as_str(),
+                ))
                 .await?;
             println!("created user {}", user.email_canonical);
             if let Some(pw) = temp {
-                println!("temporary password (shown once, must be changed at first sign-in): {}", pw.expose());
+                println!(
+                    "temporary password (shown once, must be changed at first sign-in): {}",
+                    pw.expose()
+                );
             }
             Ok(())
         }
@@ -297,10 +334,19 @@ async fn user_command(config: &Config, cmd: UserCommand) -> Result<(), CliError>
                 .find_user_by_email(&canonical)
                 .await?
                 .ok_or_else(|| CliError::Usage(format!("no user {canonical}")))?;
-            store.set_user_status(user.id, UserStatus::Disabled, now).await?;
-            app::server::store::sessions::revoke_all_for_user(store.pool(), user.id, None, now).await?;
             store
-                .audit(&audit::by_cli(now, "user.disable", Some(user.org_id), Some(user.id), ""))
+                .set_user_status(user.id, UserStatus::Disabled, now)
+                .await?;
+            app::server::store::sessions::revoke_all_for_user(store.pool(), user.id, None, now)
+                .await?;
+            store
+                .audit(&audit::by_cli(
+                    now,
+                    "user.disable",
+                    Some(user.org_id),
+                    Some(user.id),
+                    "",
+                ))
                 .await?;
             println!("disabled {canonical}");
             Ok(())
@@ -377,37 +423,70 @@ fn new_user(
 
 /// Reads the whole file and checks every row before creating anyone, so a bad row
 /// leaves nothing half-imported.
-async fn import(store: &Store, org: &str, file: &std::path::Path, now: i64) -> Result<(), CliError> {
+async fn import(
+    store: &Store,
+    org: &str,
+    file: &std::path::Path,
+    now: i64,
+) -> Result<(), CliError> {
     let org = find_org(store, org).await?;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_path(file)
         .map_err(|e| CliError::Usage(format!("{}: {e}", file.display())))?;
-    let headers = reader.headers().map_err(|e| CliError::Usage(e.to_string()))?.clone();
+    let headers = reader
+        .headers()
+        .map_err(|e| CliError::Usage(e.to_string()))?
+        .clone();
     let expected = ["email", "display_name", "given_name", "family_name", "role"];
     if headers.iter().collect::<Vec<_>>() != expected {
-        return Err(CliError::Usage(format!("the header must be `{}`", expected.join(","))));
+        return Err(CliError::Usage(format!(
+            "the header must be `{}`",
+            expected.join(",")
+        )));
     }
     let mut users = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
         let record = record.map_err(|e| CliError::Usage(format!("line {line}: {e}")))?;
         let field = |n: usize| record.get(n).unwrap_or("");
-        let role = Role::parse(field(4))
-            .ok_or_else(|| CliError::Usage(format!("line {line}: role must be user or global_admin")))?;
+        let role = Role::parse(field(4)).ok_or_else(|| {
+            CliError::Usage(format!("line {line}: role must be user or global_admin"))
+        })?;
         let user = new_user(&org, field(0), field(1), field(2), field(3), role, None)
             .map_err(|e| CliError::Usage(format!("line {line}: {e}")))?;
-        if users.iter().any(|u: &NewUser| u.email_canonical == user.email_canonical) {
-            return Err(CliError::Usage(format!("line {line}: {} appears twice", user.email_canonical)));
+        if users
+            .iter()
+            .any(|u: &NewUser| u.email_canonical == user.email_canonical)
+        {
+            return Err(CliError::Usage(format!(
+                "line {line}: {} appears twice",
+                user.email_canonical
+            )));
         }
-        if store.find_user_by_email(&user.email_canonical).await?.is_some() {
-            return Err(CliError::Usage(format!("line {line}: {} already exists", user.email_canonical)));
+        if store
+            .find_user_by_email(&user.email_canonical)
+            .await?
+            .is_some()
+        {
+            return Err(CliError::Usage(format!(
+                "line {line}: {} already exists",
+                user.email_canonical
+            )));
         }
         users.push(user);
     }
     for user in &users {
         let id = store.create_user(user, now).await?;
-        store.audit(&audit::by_cli(now, "user.import", Some(org.id), Some(id), user.role.as_str())).await?;
+        store
+            .audit(&audit::by_cli(
+                now,
+                "user.import",
+                Some(org.id),
+                Some(id),
+                user.role.as_str(),
+            ))
+            .await?;
     }
     println!("imported {} users into {}", users.len(), org.slug);
     Ok(())
@@ -419,7 +498,13 @@ fn generate_temporary_password() -> SecretString {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rngs::OsRng;
     let pw: String = (0..20)
-        .map(|_| char::from(*ALPHABET.get(rng.gen_range(0..ALPHABET.len())).unwrap_or(&b'x')))
+        .map(|_| {
+            char::from(
+                *ALPHABET
+                    .get(rng.gen_range(0..ALPHABET.len()))
+                    .unwrap_or(&b'x'),
+            )
+        })
         .collect();
     SecretString::new(pw)
 }

@@ -34,7 +34,10 @@ impl std::fmt::Debug for Config {
             .field("dev", &self.dev)
             .field("database_url", &self.database_url.as_ref().map(|_| "(set)"))
             .field("public_url", &self.public_url)
-            .field("secret_key", &self.secret_key.as_ref().map(|_| "(redacted)"))
+            .field(
+                "secret_key",
+                &self.secret_key.as_ref().map(|_| "(redacted)"),
+            )
             .finish()
     }
 }
@@ -53,8 +56,15 @@ impl Default for Config {
     }
 }
 
-pub const KNOWN_KEYS: &[&str] =
-    &["addr", "data_dir", "dev", "database_url", "public_url", "secret_key", "hash_workers"];
+pub const KNOWN_KEYS: &[&str] = &[
+    "addr",
+    "data_dir",
+    "dev",
+    "database_url",
+    "public_url",
+    "secret_key",
+    "hash_workers",
+];
 
 /// Overrides from the command line; `None` leaves the configured value.
 #[derive(Debug, Default, Clone)]
@@ -70,11 +80,17 @@ pub struct ConfigError(String);
 
 impl Config {
     /// Loads the configuration and returns it with warnings about unknown keys.
-    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<(Config, Vec<String>), ConfigError> {
+    pub fn load(
+        file: Option<&Path>,
+        overrides: &Overrides,
+    ) -> Result<(Config, Vec<String>), ConfigError> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(path) = file {
             if !path.exists() {
-                return Err(ConfigError(format!("config file {} does not exist", path.display())));
+                return Err(ConfigError(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )));
             }
             figment = figment.merge(Toml::file(path));
         }
@@ -82,7 +98,9 @@ impl Config {
         figment = figment.merge(Env::prefixed("REGAIN_").map(|k| k.as_str().to_lowercase().into()));
 
         let mut warnings = Vec::new();
-        if let Ok(all) = figment.extract::<std::collections::BTreeMap<String, figment::value::Value>>() {
+        if let Ok(all) =
+            figment.extract::<std::collections::BTreeMap<String, figment::value::Value>>()
+        {
             for key in all.keys().filter(|k| !KNOWN_KEYS.contains(&k.as_str())) {
                 warnings.push(format!("unknown configuration key `{key}` is ignored"));
             }
@@ -110,7 +128,10 @@ impl Config {
 
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| {
-            format!("sqlite://{}?mode=rwc", self.data_dir.join("regain.db").display())
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("regain.db").display()
+            )
         })
     }
 
@@ -125,7 +146,11 @@ impl Config {
 
 fn describe(e: &figment::Error) -> String {
     let key = e.path.join(".");
-    let source = e.metadata.as_ref().map(|m| m.name.to_string()).unwrap_or_default();
+    let source = e
+        .metadata
+        .as_ref()
+        .map(|m| m.name.to_string())
+        .unwrap_or_default();
     if key.is_empty() {
         format!("{} ({source})", e.kind)
     } else {
@@ -149,8 +174,12 @@ fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
         Loose::Text(t) => match t.to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" | "on" => Ok(true),
             "false" | "0" | "no" | "off" | "" => Ok(false),
-            _ => Err(serde::de::Error::custom(format!("expected true or false, found `{t}`"))),
+            _ => Err(serde::de::Error::custom(format!(
+                "expected true or false, found `{t}`"
+            ))),
         },
-        Loose::Int(n) => Err(serde::de::Error::custom(format!("expected true or false, found {n}"))),
+        Loose::Int(n) => Err(serde::de::Error::custom(format!(
+            "expected true or false, found {n}"
+        ))),
     }
 }

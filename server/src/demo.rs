@@ -24,9 +24,33 @@ pub async fn seed(state: &AppState) -> Result<bool, app::error::AppError> {
         .create_org(ORG_SLUG, "Contoso Demo", &["example.com".to_owned()], now)
         .await?;
     let people = [
-        (USER_EMAIL, "Anna Rossi", "Anna", "Rossi", Role::User, USER_PASSWORD, false),
-        (ADMIN_EMAIL, "Ada Admin", "Ada", "Admin", Role::GlobalAdmin, ADMIN_PASSWORD, false),
-        (NEW_HIRE_EMAIL, "Li Wei", "Wei", "Li", Role::User, NEW_HIRE_PASSWORD, true),
+        (
+            USER_EMAIL,
+            "Anna Rossi",
+            "Anna",
+            "Rossi",
+            Role::User,
+            USER_PASSWORD,
+            false,
+        ),
+        (
+            ADMIN_EMAIL,
+            "Ada Admin",
+            "Ada",
+            "Admin",
+            Role::GlobalAdmin,
+            ADMIN_PASSWORD,
+            false,
+        ),
+        (
+            NEW_HIRE_EMAIL,
+            "Li Wei",
+            "Wei",
+            "Li",
+            Role::User,
+            NEW_HIRE_PASSWORD,
+            true,
+        ),
     ];
     for (email, name, given, family, role, password, must_change) in people {
         let hash = state.hasher.hash(&SecretString::new(password)).await?;

@@ -17,17 +17,27 @@ pub struct GuardConfig {
 impl GuardConfig {
     pub fn from_public_url(public_url: &str) -> Self {
         let https = public_url.starts_with("https://");
-        let after_scheme = public_url.split_once("://").map(|(_, rest)| rest).unwrap_or("");
+        let after_scheme = public_url
+            .split_once("://")
+            .map(|(_, rest)| rest)
+            .unwrap_or("");
         let host = after_scheme.split('/').next().unwrap_or("");
         let scheme = if https { "https" } else { "http" };
-        Self { origin: format!("{scheme}://{host}"), https }
+        Self {
+            origin: format!("{scheme}://{host}"),
+            https,
+        }
     }
 }
 
 /// Mutations (anything but GET, HEAD, OPTIONS) must come from our own pages. Browsers
 /// say so in `Sec-Fetch-Site`; older ones in `Origin`. A request with neither is not from
 /// a browser page, so it can't be a cross-site forgery riding on a cookie.
-pub async fn same_origin(State(cfg): State<Arc<GuardConfig>>, req: Request, next: Next) -> Response {
+pub async fn same_origin(
+    State(cfg): State<Arc<GuardConfig>>,
+    req: Request,
+    next: Next,
+) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
@@ -42,7 +52,11 @@ pub async fn same_origin(State(cfg): State<Arc<GuardConfig>>, req: Request, next
     if allowed {
         next.run(req).await
     } else {
-        (StatusCode::FORBIDDEN, Body::from("cross-origin request refused")).into_response()
+        (
+            StatusCode::FORBIDDEN,
+            Body::from("cross-origin request refused"),
+        )
+            .into_response()
     }
 }
 
@@ -63,14 +77,26 @@ pub async fn security_headers(
     };
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff", true);
     set(header::X_FRAME_OPTIONS, "DENY", true);
-    set(HeaderName::from_static("cross-origin-opener-policy"), "same-origin", true);
-    set(HeaderName::from_static("cross-origin-resource-policy"), "same-origin", true);
+    set(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+        true,
+    );
+    set(
+        HeaderName::from_static("cross-origin-resource-policy"),
+        "same-origin",
+        true,
+    );
     set(
         HeaderName::from_static("permissions-policy"),
         "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
         true,
     );
-    set(header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'", false);
+    set(
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; frame-ancestors 'none'",
+        false,
+    );
     set(header::REFERRER_POLICY, "no-referrer", false);
     if is_asset {
         // Build output, no account data; file names are not hashed, so revalidate.
@@ -79,7 +105,71 @@ pub async fn security_headers(
         set(header::CACHE_CONTROL, "no-store", true);
     }
     if cfg.https {
-        set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains", true);
+        set(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+            true,
+        );
     }
     res
+}
+
+/// Browsers ask for `zh-CN`, `zh-TW` or plain `zh`; our Chinese is `zh-Hans`, which
+/// leptos_i18n will only match when asked for by that name. Rewrite every Chinese tag
+/// (keeping its weight) before the page reads the header.
+pub async fn chinese_is_simplified(mut req: Request, next: Next) -> Response {
+    let rewritten = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.to_ascii_lowercase().contains("zh"))
+        .map(rewrite_chinese);
+    if let Some(value) = rewritten.and_then(|v| HeaderValue::from_str(&v).ok()) {
+        req.headers_mut().insert(header::ACCEPT_LANGUAGE, value);
+    }
+    next.run(req).await
+}
+
+fn rewrite_chinese(header: &str) -> String {
+    header
+        .split(',')
+        .map(|part| {
+            let (tag, weight) = part.trim().split_once(';').unwrap_or((part.trim(), ""));
+            let lower = tag.to_ascii_lowercase();
+            let chinese = lower == "zh" || lower.starts_with("zh-");
+            let tag = if chinese { "zh-Hans" } else { tag };
+            if weight.is_empty() {
+                tag.to_owned()
+            } else {
+                format!("{tag};{weight}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_tags_become_simplified() {
+        assert_eq!(
+            rewrite_chinese("zh-CN,zh;q=0.9,en;q=0.8"),
+            "zh-Hans,zh-Hans;q=0.9,en;q=0.8"
+        );
+        assert_eq!(rewrite_chinese("it-IT, en;q=0.5"), "it-IT,en;q=0.5");
+        assert_eq!(rewrite_chinese("zh-Hant-TW"), "zh-Hans");
+    }
+
+    #[test]
+    fn origin_of_the_public_url() {
+        let cfg = GuardConfig::from_public_url("https://regain.example.com/base/");
+        assert_eq!(cfg.origin, "https://regain.example.com");
+        assert!(cfg.https);
+        assert_eq!(
+            GuardConfig::from_public_url("http://127.0.0.1:3000").origin,
+            "http://127.0.0.1:3000"
+        );
+    }
 }

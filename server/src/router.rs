@@ -26,11 +26,23 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/api/{*fn_name}", post(server_fn))
-        .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
-        .layer(axum::middleware::from_fn_with_state(guard_cfg.clone(), guard::same_origin))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || {
+            shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
+        .layer(axum::middleware::from_fn_with_state(
+            guard_cfg.clone(),
+            guard::same_origin,
+        ))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn_with_state(guard_cfg, guard::security_headers))
+        .layer(axum::middleware::from_fn(guard::chinese_is_simplified))
+        .layer(axum::middleware::from_fn_with_state(
+            guard_cfg,
+            guard::security_headers,
+        ))
         .with_state(state)
 }
 

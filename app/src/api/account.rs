@@ -17,17 +17,28 @@ pub struct AccountView {
 #[server(prefix = "/api", endpoint = "account/me")]
 pub async fn current_account() -> Result<AccountView, AppError> {
     use crate::server::{app_state, request, session};
-    let state = app_state()?;
-    let parts = request::current_parts().ok_or(AppError::Internal)?;
-    let (user, _) = session::current_session(&state, &parts).await?.ok_or(AppError::NotSignedIn)?;
-    let org = state.store.find_org(user.org_id).await?.ok_or(AppError::Internal)?;
-    Ok(AccountView {
-        display_name: user.display_name,
-        email: user.email,
-        organisation: org.name,
-        global_admin: user.role == crate::server::store::Role::GlobalAdmin,
-        must_change_password: user.must_change_password,
-    })
+    crate::server::request::with_status(
+        async move {
+            let state = app_state()?;
+            let parts = request::current_parts().ok_or(AppError::Internal)?;
+            let (user, _) = session::current_session(&state, &parts)
+                .await?
+                .ok_or(AppError::NotSignedIn)?;
+            let org = state
+                .store
+                .find_org(user.org_id)
+                .await?
+                .ok_or(AppError::Internal)?;
+            Ok(AccountView {
+                display_name: user.display_name,
+                email: user.email,
+                organisation: org.name,
+                global_admin: user.role == crate::server::store::Role::GlobalAdmin,
+                must_change_password: user.must_change_password,
+            })
+        }
+        .await,
+    )
 }
 
 /// Replaces the temporary password an operator handed over with the user's own.
@@ -38,14 +49,22 @@ pub async fn change_temporary_password(
     confirm: SecretString,
 ) -> Result<(), AppError> {
     use crate::server::{app_state, auth, request, session};
-    let state = app_state()?;
-    let parts = request::current_parts().ok_or(AppError::Internal)?;
-    let (user, hash) =
-        session::current_session(&state, &parts).await?.ok_or(AppError::NotSignedIn)?;
-    let meta = request::RequestMeta::from_parts(&parts);
-    let locale: crate::i18n::Locale = leptos_i18n::locale::resolve_locale();
-    auth::change_temporary_password(&state, &user, &hash, &current, &new, &confirm, locale, &meta)
-        .await?;
-    leptos_axum::redirect(crate::routes::ACCOUNT);
-    Ok(())
+    crate::server::request::with_status(
+        async move {
+            let state = app_state()?;
+            let parts = request::current_parts().ok_or(AppError::Internal)?;
+            let (user, hash) = session::current_session(&state, &parts)
+                .await?
+                .ok_or(AppError::NotSignedIn)?;
+            let meta = request::RequestMeta::from_parts(&parts);
+            let locale: crate::i18n::Locale = leptos_i18n::locale::resolve_locale();
+            auth::change_temporary_password(
+                &state, &user, &hash, &current, &new, &confirm, locale, &meta,
+            )
+            .await?;
+            leptos_axum::redirect(crate::routes::ACCOUNT);
+            Ok(())
+        }
+        .await,
+    )
 }

@@ -15,20 +15,25 @@ pub struct MailView {
 
 #[server(prefix = "/api", endpoint = "dev/mailbox")]
 pub async fn dev_mailbox() -> Result<Vec<MailView>, AppError> {
-    let state = crate::server::app_state()?;
-    if !state.settings.dev {
-        return Err(AppError::NotFound);
-    }
-    let messages = state.store.recent_messages(100).await?;
-    Ok(messages
-        .into_iter()
-        .map(|m| MailView {
-            id: m.id,
-            queued: crate::server::outbox::format_utc(m.created_at),
-            channel: m.channel,
-            recipient: m.recipient,
-            subject: m.subject,
-            body: m.body,
-        })
-        .collect())
+    crate::server::request::with_status(
+        async move {
+            let state = crate::server::app_state()?;
+            if !state.settings.dev {
+                return Err(AppError::NotFound);
+            }
+            let messages = state.store.recent_messages(100).await?;
+            Ok(messages
+                .into_iter()
+                .map(|m| MailView {
+                    id: m.id,
+                    queued: crate::server::outbox::format_utc(m.created_at),
+                    channel: m.channel,
+                    recipient: m.recipient,
+                    subject: m.subject,
+                    body: m.body,
+                })
+                .collect())
+        }
+        .await,
+    )
 }

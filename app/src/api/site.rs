@@ -12,16 +12,21 @@ pub struct SiteFacts {
 
 #[server(prefix = "/api", endpoint = "site")]
 pub async fn site_info() -> Result<SiteFacts, AppError> {
-    let state = crate::server::app_state()?;
-    let org = state.store.first_org().await?;
-    Ok(SiteFacts {
-        min_password_length: org
-            .as_ref()
-            .map(|o| o.policy.password_min_length)
-            .unwrap_or(crate::domain::password::DEFAULT_MIN_LENGTH),
-        organisation: org.map(|o| o.name),
-        dev: state.settings.dev,
-    })
+    crate::server::request::with_status(
+        async move {
+            let state = crate::server::app_state()?;
+            let org = state.store.first_org().await?;
+            Ok(SiteFacts {
+                min_password_length: org
+                    .as_ref()
+                    .map(|o| o.policy.password_min_length)
+                    .unwrap_or(crate::domain::password::DEFAULT_MIN_LENGTH),
+                organisation: org.map(|o| o.name),
+                dev: state.settings.dev,
+            })
+        }
+        .await,
+    )
 }
 
 /// The language switch: a plain form post (it works without JavaScript) that stores the
@@ -29,13 +34,20 @@ pub async fn site_info() -> Result<SiteFacts, AppError> {
 #[server(prefix = "/api", endpoint = "locale")]
 pub async fn set_locale(locale: String, return_to: String) -> Result<(), AppError> {
     use crate::i18n::Locale;
-    let locale: Locale = locale.parse().map_err(|_| AppError::InvalidInput)?;
-    let response = use_context::<leptos_axum::ResponseOptions>().ok_or(AppError::Internal)?;
-    let cookie = format!("i18n_pref_locale={locale}; Path=/; Max-Age=31536000; SameSite=Lax");
-    response.append_header(
-        http::header::SET_COOKIE,
-        http::HeaderValue::from_str(&cookie).map_err(|_| AppError::Internal)?,
-    );
-    leptos_axum::redirect(&crate::routes::safe_return_path(&return_to));
-    Ok(())
+    crate::server::request::with_status(
+        async move {
+            let locale: Locale = locale.parse().map_err(|_| AppError::InvalidInput)?;
+            let response =
+                use_context::<leptos_axum::ResponseOptions>().ok_or(AppError::Internal)?;
+            let cookie =
+                format!("i18n_pref_locale={locale}; Path=/; Max-Age=31536000; SameSite=Lax");
+            response.append_header(
+                http::header::SET_COOKIE,
+                http::HeaderValue::from_str(&cookie).map_err(|_| AppError::Internal)?,
+            );
+            leptos_axum::redirect(&crate::routes::safe_return_path(&return_to));
+            Ok(())
+        }
+        .await,
+    )
 }

@@ -22,14 +22,18 @@ pub fn normalize_email(input: &str) -> Result<String, IdentifierError> {
     if canonical.chars().count() > MAX_EMAIL_LEN {
         return Err(IdentifierError::TooLong);
     }
-    let (local, domain) = canonical.rsplit_once('@').ok_or(IdentifierError::Malformed)?;
+    let (local, domain) = canonical
+        .rsplit_once('@')
+        .ok_or(IdentifierError::Malformed)?;
     let well_formed = !local.is_empty()
         && !local.contains('@')
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !domain.contains("..")
-        && !canonical.chars().any(|c| c.is_whitespace() || c.is_control());
+        && !canonical
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control());
     if well_formed {
         Ok(canonical)
     } else {
@@ -48,9 +52,15 @@ mod tests {
 
     #[test]
     fn canonical_form_folds_case_width_and_space() {
-        assert_eq!(normalize_email("  Anna.Rossi@Example.COM "), Ok("anna.rossi@example.com".into()));
+        assert_eq!(
+            normalize_email("  Anna.Rossi@Example.COM "),
+            Ok("anna.rossi@example.com".into())
+        );
         // Full-width letters and the full-width @ fold to ASCII under NFKC.
-        assert_eq!(normalize_email("ａｎｎａ＠example.com"), Ok("anna@example.com".into()));
+        assert_eq!(
+            normalize_email("ａｎｎａ＠example.com"),
+            Ok("anna@example.com".into())
+        );
     }
 
     #[test]
@@ -58,11 +68,26 @@ mod tests {
         assert_eq!(normalize_email(""), Err(IdentifierError::Empty));
         assert_eq!(normalize_email("   "), Err(IdentifierError::Empty));
         assert_eq!(normalize_email("anna"), Err(IdentifierError::Malformed));
-        assert_eq!(normalize_email("anna@localhost"), Err(IdentifierError::Malformed));
-        assert_eq!(normalize_email("@example.com"), Err(IdentifierError::Malformed));
-        assert_eq!(normalize_email("an na@example.com"), Err(IdentifierError::Malformed));
-        assert_eq!(normalize_email("a@b@example.com"), Err(IdentifierError::Malformed));
-        assert_eq!(normalize_email("anna@example..com"), Err(IdentifierError::Malformed));
+        assert_eq!(
+            normalize_email("anna@localhost"),
+            Err(IdentifierError::Malformed)
+        );
+        assert_eq!(
+            normalize_email("@example.com"),
+            Err(IdentifierError::Malformed)
+        );
+        assert_eq!(
+            normalize_email("an na@example.com"),
+            Err(IdentifierError::Malformed)
+        );
+        assert_eq!(
+            normalize_email("a@b@example.com"),
+            Err(IdentifierError::Malformed)
+        );
+        assert_eq!(
+            normalize_email("anna@example..com"),
+            Err(IdentifierError::Malformed)
+        );
         let long = format!("{}@example.com", "a".repeat(250));
         assert_eq!(normalize_email(&long), Err(IdentifierError::TooLong));
     }

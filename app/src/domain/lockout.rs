@@ -12,7 +12,11 @@ pub struct LockoutPolicy {
 
 impl Default for LockoutPolicy {
     fn default() -> Self {
-        Self { threshold: 10, base_seconds: 60, max_seconds: 24 * 60 * 60 }
+        Self {
+            threshold: 10,
+            base_seconds: 60,
+            max_seconds: 24 * 60 * 60,
+        }
     }
 }
 
@@ -46,7 +50,11 @@ impl LockoutState {
         } else {
             self.locked_until
         };
-        Self { failures, locked_until, last_failure: Some(fingerprint.to_owned()) }
+        Self {
+            failures,
+            locked_until,
+            last_failure: Some(fingerprint.to_owned()),
+        }
     }
 
     /// The state after a successful sign-in, reset or unlock.
@@ -61,7 +69,9 @@ mod tests {
 
     fn fail_n(n: u32, now: i64) -> LockoutState {
         let policy = LockoutPolicy::default();
-        (0..n).fold(LockoutState::default(), |s, i| s.after_failure(&format!("pw{i}"), now, &policy))
+        (0..n).fold(LockoutState::default(), |s, i| {
+            s.after_failure(&format!("pw{i}"), now, &policy)
+        })
     }
 
     #[test]
@@ -90,7 +100,9 @@ mod tests {
     #[test]
     fn the_same_wrong_password_counts_once() {
         let policy = LockoutPolicy::default();
-        let s = (0..50).fold(LockoutState::default(), |s, _| s.after_failure("same", 0, &policy));
+        let s = (0..50).fold(LockoutState::default(), |s, _| {
+            s.after_failure("same", 0, &policy)
+        });
         assert_eq!(s.failures, 1);
         assert!(!s.is_locked(0));
     }

@@ -64,15 +64,26 @@ mod tests {
         let max = "a".repeat(256);
         assert!(check_new_password(&max, &max, 12).is_ok());
         let over = "a".repeat(257);
-        assert_eq!(check_new_password(&over, &over, 12), Err(AppError::PasswordTooLong { max: 256 }));
+        assert_eq!(
+            check_new_password(&over, &over, 12),
+            Err(AppError::PasswordTooLong { max: 256 })
+        );
         let huge = "a".repeat(MAX_INPUT_BYTES + 1);
-        assert_eq!(check_new_password(&huge, &huge, 12), Err(AppError::PasswordTooLong { max: 256 }));
-        assert_eq!(check_new_password("", "", 12), Err(AppError::PasswordRequired));
+        assert_eq!(
+            check_new_password(&huge, &huge, 12),
+            Err(AppError::PasswordTooLong { max: 256 })
+        );
+        assert_eq!(
+            check_new_password("", "", 12),
+            Err(AppError::PasswordRequired)
+        );
         assert_eq!(
             check_new_password("correct horse battery", "correct horse battery!", 12),
             Err(AppError::PasswordMismatch)
         );
         // The confirmation is compared after normalisation too.
-        assert!(check_new_password("ｃｏｒｒｅｃｔ horse battery", "correct horse battery", 12).is_ok());
+        assert!(
+            check_new_password("ｃｏｒｒｅｃｔ horse battery", "correct horse battery", 12).is_ok()
+        );
     }
 }

@@ -62,7 +62,9 @@ impl OrgPolicy {
         let (lo, hi) = crate::domain::password::MIN_LENGTH_BOUNDS;
         self.methods_required = self.methods_required.clamp(1, 2);
         self.questions_to_register = self.questions_to_register.clamp(3, 5);
-        self.questions_to_answer = self.questions_to_answer.clamp(3, self.questions_to_register);
+        self.questions_to_answer = self
+            .questions_to_answer
+            .clamp(3, self.questions_to_register);
         self.reconfirm_days = self.reconfirm_days.min(730);
         self.password_min_length = self.password_min_length.clamp(lo, hi);
         self.lockout_threshold = self.lockout_threshold.clamp(3, 50);
@@ -87,7 +89,11 @@ mod tests {
 
     #[test]
     fn out_of_bounds_values_are_clamped() {
-        let p = OrgPolicy { password_min_length: 4, methods_required: 9, ..OrgPolicy::default() };
+        let p = OrgPolicy {
+            password_min_length: 4,
+            methods_required: 9,
+            ..OrgPolicy::default()
+        };
         let p = p.normalized();
         assert_eq!(p.password_min_length, 8);
         assert_eq!(p.methods_required, 2);

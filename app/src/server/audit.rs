@@ -19,7 +19,13 @@ pub fn from_request(now: i64, action: &str, outcome: &str, meta: &RequestMeta) -
 }
 
 /// The same, about (and by) a known user.
-pub fn by_user(now: i64, action: &str, outcome: &str, meta: &RequestMeta, user: &User) -> AuditEvent {
+pub fn by_user(
+    now: i64,
+    action: &str,
+    outcome: &str,
+    meta: &RequestMeta,
+    user: &User,
+) -> AuditEvent {
     AuditEvent {
         org_id: Some(user.org_id),
         actor: "user".into(),
@@ -30,7 +36,13 @@ pub fn by_user(now: i64, action: &str, outcome: &str, meta: &RequestMeta, user: 
 }
 
 /// An operator's command on the server's command line.
-pub fn by_cli(now: i64, action: &str, org_id: Option<i64>, subject: Option<i64>, detail: &str) -> AuditEvent {
+pub fn by_cli(
+    now: i64,
+    action: &str,
+    org_id: Option<i64>,
+    subject: Option<i64>,
+    detail: &str,
+) -> AuditEvent {
     AuditEvent {
         at: now,
         org_id,

@@ -40,7 +40,10 @@ pub async fn sign_in(
     let user = state.store.find_user_by_email(&canonical).await?;
     let verified = state
         .hasher
-        .verify(password, user.as_ref().and_then(|u| u.password_hash.as_deref()))
+        .verify(
+            password,
+            user.as_ref().and_then(|u| u.password_hash.as_deref()),
+        )
         .await?;
     let now = state.now();
 
@@ -72,7 +75,10 @@ pub async fn sign_in(
     }
 
     if user.lockout != LockoutState::default() {
-        state.store.swap_lockout(user.id, &user.lockout, &LockoutState::cleared(), now).await?;
+        state
+            .store
+            .swap_lockout(user.id, &user.lockout, &LockoutState::cleared(), now)
+            .await?;
     }
     if verified.needs_rehash {
         if let Some(old) = user.password_hash.as_deref() {
@@ -81,9 +87,18 @@ pub async fn sign_in(
         }
     }
     let (token, hash) = session::new_token();
-    state.store.create_session(&hash, user.id, &meta.ip, &meta.user_agent, now).await?;
-    state.store.audit(&audit::by_user(now, "signin", SUCCESS, meta, &user)).await?;
-    Ok(SignedIn { token, must_change_password: user.must_change_password })
+    state
+        .store
+        .create_session(&hash, user.id, &meta.ip, &meta.user_agent, now)
+        .await?;
+    state
+        .store
+        .audit(&audit::by_user(now, "signin", SUCCESS, meta, &user))
+        .await?;
+    Ok(SignedIn {
+        token,
+        must_change_password: user.must_change_password,
+    })
 }
 
 /// Counts a wrong password against the account (compare-and-swap, retried, so that
@@ -109,7 +124,12 @@ async fn record_failure(
     let mut current = user.lockout.clone();
     for _ in 0..8 {
         let next = current.after_failure(&fingerprint, now, &policy);
-        if next == current || state.store.swap_lockout(user.id, &current, &next, now).await? {
+        if next == current
+            || state
+                .store
+                .swap_lockout(user.id, &current, &next, now)
+                .await?
+        {
             return Ok(());
         }
         current = state
@@ -122,10 +142,18 @@ async fn record_failure(
     Err(super::store::StoreError::Contended.into())
 }
 
-pub async fn sign_out(state: &AppState, session_hash: &str, user: &User, meta: &RequestMeta) -> Result<(), AppError> {
+pub async fn sign_out(
+    state: &AppState,
+    session_hash: &str,
+    user: &User,
+    meta: &RequestMeta,
+) -> Result<(), AppError> {
     let now = state.now();
     state.store.revoke_session(session_hash, now).await?;
-    state.store.audit(&audit::by_user(now, "signout", SUCCESS, meta, user)).await?;
+    state
+        .store
+        .audit(&audit::by_user(now, "signout", SUCCESS, meta, user))
+        .await?;
     Ok(())
 }
 
@@ -142,12 +170,22 @@ pub async fn change_temporary_password(
     locale: Locale,
     meta: &RequestMeta,
 ) -> Result<(), AppError> {
-    let org = state.store.find_org(user.org_id).await?.ok_or(AppError::Internal)?;
-    let normalized = check_new_password(new.expose(), confirm.expose(), org.policy.password_min_length)?;
+    let org = state
+        .store
+        .find_org(user.org_id)
+        .await?
+        .ok_or(AppError::Internal)?;
+    let normalized = check_new_password(
+        new.expose(),
+        confirm.expose(),
+        org.policy.password_min_length,
+    )?;
     let Some(old_hash) = user.password_hash.as_deref() else {
         return Err(AppError::CurrentPasswordWrong);
     };
-    if current.expose().len() > MAX_INPUT_BYTES || !state.hasher.verify(current, Some(old_hash)).await?.matches {
+    if current.expose().len() > MAX_INPUT_BYTES
+        || !state.hasher.verify(current, Some(old_hash)).await?.matches
+    {
         let now = state.now();
         let mut event = audit::by_user(now, "password.change", FAILURE, meta, user);
         event.detail = "current_password_wrong".into();

@@ -20,11 +20,19 @@ pub struct HashCost {
 }
 
 impl HashCost {
-    pub const PRODUCTION: HashCost = HashCost { memory_kib: 19_456, iterations: 2, parallelism: 1 };
+    pub const PRODUCTION: HashCost = HashCost {
+        memory_kib: 19_456,
+        iterations: 2,
+        parallelism: 1,
+    };
 
     /// Minimal cost, so integration tests that sign in hundreds of times stay fast.
     pub const fn cheap() -> HashCost {
-        HashCost { memory_kib: 64, iterations: 1, parallelism: 1 }
+        HashCost {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        }
     }
 }
 
@@ -52,7 +60,9 @@ struct Inner {
 
 impl std::fmt::Debug for PasswordHasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PasswordHasher").field("params", &self.inner.params).finish()
+        f.debug_struct("PasswordHasher")
+            .field("params", &self.inner.params)
+            .finish()
     }
 }
 
@@ -93,9 +103,14 @@ impl PasswordHasher {
         let params = self.inner.params.clone();
         self.run(move || {
             let Ok(parsed) = PasswordHash::new(&phc) else {
-                return Verified { matches: false, needs_rehash: false };
+                return Verified {
+                    matches: false,
+                    needs_rehash: false,
+                };
             };
-            let matches = Argon2::default().verify_password(normalized.as_bytes(), &parsed).is_ok();
+            let matches = Argon2::default()
+                .verify_password(normalized.as_bytes(), &parsed)
+                .is_ok();
             let needs_rehash = matches
                 && (parsed.algorithm != argon2::ARGON2ID_IDENT
                     || parsed.version != Some(Version::V0x13.into())
@@ -103,7 +118,10 @@ impl PasswordHasher {
                         (p.m_cost(), p.t_cost(), p.p_cost())
                             != (params.m_cost(), params.t_cost(), params.p_cost())
                     }));
-            Verified { matches: matches && has_account, needs_rehash }
+            Verified {
+                matches: matches && has_account,
+                needs_rehash,
+            }
         })
         .await
     }
@@ -125,7 +143,9 @@ impl PasswordHasher {
             Ok(Ok(p)) => p,
             _ => return Err(AppError::Busy),
         };
-        tokio::task::spawn_blocking(work).await.map_err(|_| AppError::Internal)
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|_| AppError::Internal)
     }
 }
 
@@ -148,32 +168,82 @@ mod tests {
         let phc = cheap.hash(&pw).await.unwrap();
         assert!(phc.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
         let ok = cheap.verify(&pw, Some(&phc)).await.unwrap();
-        assert_eq!(ok, Verified { matches: true, needs_rehash: false });
-        let wrong = cheap.verify(&SecretString::new("wrong"), Some(&phc)).await.unwrap();
+        assert_eq!(
+            ok,
+            Verified {
+                matches: true,
+                needs_rehash: false
+            }
+        );
+        let wrong = cheap
+            .verify(&SecretString::new("wrong"), Some(&phc))
+            .await
+            .unwrap();
         assert!(!wrong.matches);
         // Under other parameters the same hash still verifies, and asks to be rehashed.
-        let other = PasswordHasher::new(HashCost { memory_kib: 128, ..HashCost::cheap() }, 1).unwrap();
-        assert_eq!(other.verify(&pw, Some(&phc)).await.unwrap(), Verified { matches: true, needs_rehash: true });
+        let other = PasswordHasher::new(
+            HashCost {
+                memory_kib: 128,
+                ..HashCost::cheap()
+            },
+            1,
+        )
+        .unwrap();
+        assert_eq!(
+            other.verify(&pw, Some(&phc)).await.unwrap(),
+            Verified {
+                matches: true,
+                needs_rehash: true
+            }
+        );
     }
 
     #[tokio::test]
     async fn normalised_before_hashing_and_no_account_never_matches() {
         let h = PasswordHasher::new(HashCost::cheap(), 1).unwrap();
-        let phc = h.hash(&SecretString::new("ｐａｓｓｗｏｒｄ long enough")).await.unwrap();
-        assert!(h.verify(&SecretString::new("password long enough"), Some(&phc)).await.unwrap().matches);
-        assert!(!h.verify(&SecretString::new("regain dummy password for timing"), None).await.unwrap().matches);
-        assert!(!h.verify(&SecretString::new("x"), Some("not a phc string")).await.unwrap().matches);
+        let phc = h
+            .hash(&SecretString::new("ｐａｓｓｗｏｒｄ long enough"))
+            .await
+            .unwrap();
+        assert!(
+            h.verify(&SecretString::new("password long enough"), Some(&phc))
+                .await
+                .unwrap()
+                .matches
+        );
+        assert!(
+            !h.verify(&SecretString::new("regain dummy password for timing"), None)
+                .await
+                .unwrap()
+                .matches
+        );
+        assert!(
+            !h.verify(&SecretString::new("x"), Some("not a phc string"))
+                .await
+                .unwrap()
+                .matches
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn excess_work_is_shed_not_queued_without_bound() {
-        let h = PasswordHasher::new(HashCost { memory_kib: 8192, iterations: 3, parallelism: 1 }, 1).unwrap();
+        let h = PasswordHasher::new(
+            HashCost {
+                memory_kib: 8192,
+                iterations: 3,
+                parallelism: 1,
+            },
+            1,
+        )
+        .unwrap();
         let pw = SecretString::new("a long enough password");
-        let tasks: Vec<_> = (0..40).map(|_| {
-            let h = h.clone();
-            let pw = pw.clone();
-            tokio::spawn(async move { h.hash(&pw).await })
-        }).collect();
+        let tasks: Vec<_> = (0..40)
+            .map(|_| {
+                let h = h.clone();
+                let pw = pw.clone();
+                tokio::spawn(async move { h.hash(&pw).await })
+            })
+            .collect();
         let mut busy = 0;
         let mut done = 0;
         for t in tasks {
@@ -183,7 +253,13 @@ mod tests {
                 Err(e) => panic!("unexpected {e:?}"),
             }
         }
-        assert!(busy > 0, "with one worker and room for 16 waiting, some of 40 must be shed");
-        assert!(done >= 17, "the running one and the waiting ones complete: {done}");
+        assert!(
+            busy > 0,
+            "with one worker and room for 16 waiting, some of 40 must be shed"
+        );
+        assert!(
+            done >= 17,
+            "the running one and the waiting ones complete: {done}"
+        );
     }
 }

@@ -30,7 +30,10 @@ pub enum KeyError {
     #[error("the key file {0} is not 32 bytes of base64")]
     BadFile(String),
     #[error("could not read or create the key file {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 impl Keys {
@@ -48,19 +51,30 @@ impl Keys {
     /// on first start.
     pub fn load_or_create(configured: Option<&str>, data_dir: &Path) -> Result<Self, KeyError> {
         if let Some(b64) = configured {
-            return decode(b64.trim()).map(Self::from_bytes).ok_or(KeyError::BadConfigured);
+            return decode(b64.trim())
+                .map(Self::from_bytes)
+                .ok_or(KeyError::BadConfigured);
         }
         let path = data_dir.join(KEY_FILE);
         let shown = path.display().to_string();
         match std::fs::read_to_string(&path) {
-            Ok(text) => decode(text.trim()).map(Self::from_bytes).ok_or(KeyError::BadFile(shown)),
+            Ok(text) => decode(text.trim())
+                .map(Self::from_bytes)
+                .ok_or(KeyError::BadFile(shown)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let keys = Self::random();
-                write_private(&path, &STANDARD.encode(keys.master))
-                    .map_err(|source| KeyError::Io { path: shown, source })?;
+                write_private(&path, &STANDARD.encode(keys.master)).map_err(|source| {
+                    KeyError::Io {
+                        path: shown,
+                        source,
+                    }
+                })?;
                 Ok(keys)
             }
-            Err(source) => Err(KeyError::Io { path: shown, source }),
+            Err(source) => Err(KeyError::Io {
+                path: shown,
+                source,
+            }),
         }
     }
 
@@ -118,7 +132,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.join(KEY_FILE)).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.join(KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         std::fs::remove_dir_all(&dir).unwrap();

@@ -43,3 +43,28 @@ pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v)
 }
+
+/// Gives a failed server-function call made by the wasm client the error's HTTP status.
+/// A plain form post (no JavaScript) is left alone: Leptos answers it with a redirect
+/// back to the form, carrying the error, and a status here would replace that redirect.
+pub fn with_status<T>(
+    result: Result<T, crate::error::AppError>,
+) -> Result<T, crate::error::AppError> {
+    if let Err(error) = &result {
+        let accepts_html = current_parts().is_some_and(|p| {
+            p.headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
+        });
+        if !accepts_html {
+            if let (Some(response), Ok(status)) = (
+                leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+                http::StatusCode::from_u16(error.status()),
+            ) {
+                response.set_status(status);
+            }
+        }
+    }
+    result
+}

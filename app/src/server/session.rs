@@ -36,12 +36,18 @@ pub fn token_hash(token: &str) -> String {
 
 pub fn set_cookie(token: &str, secure: bool) -> String {
     let secure_attr = if secure { "; Secure" } else { "" };
-    format!("{}={token}; Path=/; HttpOnly; SameSite=Lax{secure_attr}", cookie_name(secure))
+    format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Lax{secure_attr}",
+        cookie_name(secure)
+    )
 }
 
 pub fn clear_cookie(secure: bool) -> String {
     let secure_attr = if secure { "; Secure" } else { "" };
-    format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure_attr}", cookie_name(secure))
+    format!(
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure_attr}",
+        cookie_name(secure)
+    )
 }
 
 /// The signed-in user of this request and the hash of their session, if any.
@@ -54,7 +60,11 @@ pub async fn current_session(
     };
     let hash = token_hash(token);
     let now = state.now();
-    let Some(session) = state.store.use_session(&hash, state.settings.sessions, now).await? else {
+    let Some(session) = state
+        .store
+        .use_session(&hash, state.settings.sessions, now)
+        .await?
+    else {
         return Ok(None);
     };
     let user = state.store.find_user(session.user_id).await?;

@@ -81,11 +81,10 @@ impl Store {
 
     /// The organisation shown on pages before anyone signs in: the oldest one.
     pub async fn first_org(&self) -> Result<Option<Organisation>, StoreError> {
-        let row: Option<OrgRow> = sqlx::query_as(
-            "SELECT id, slug, name, policy FROM organisations ORDER BY id LIMIT 1",
-        )
-        .fetch_optional(self.pool())
-        .await?;
+        let row: Option<OrgRow> =
+            sqlx::query_as("SELECT id, slug, name, policy FROM organisations ORDER BY id LIMIT 1")
+                .fetch_optional(self.pool())
+                .await?;
         self.with_domains(row).await
     }
 

@@ -12,7 +12,10 @@ pub struct SessionLimits {
 
 impl Default for SessionLimits {
     fn default() -> Self {
-        Self { idle_seconds: 60 * 60, absolute_seconds: 24 * 60 * 60 }
+        Self {
+            idle_seconds: 60 * 60,
+            absolute_seconds: 24 * 60 * 60,
+        }
     }
 }
 
@@ -87,19 +90,22 @@ impl Store {
     }
 
     pub async fn revoke_session(&self, id_hash: &str, now: i64) -> Result<bool, StoreError> {
-        let done =
-            sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id_hash = $2 AND revoked_at IS NULL")
-                .bind(now)
-                .bind(id_hash)
-                .execute(self.pool())
-                .await?;
+        let done = sqlx::query(
+            "UPDATE sessions SET revoked_at = $1 WHERE id_hash = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(id_hash)
+        .execute(self.pool())
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 
     pub async fn live_sessions(&self, user_id: i64) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND revoked_at IS NULL")
-            .bind(user_id)
-            .fetch_one(self.pool())
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(user_id)
+        .fetch_one(self.pool())
+        .await?)
     }
 }

@@ -147,10 +147,12 @@ impl Store {
     }
 
     pub async fn find_user_by_email(&self, canonical: &str) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE email_canonical = $1"))
-            .bind(canonical)
-            .fetch_optional(self.pool())
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE email_canonical = $1"
+        ))
+        .bind(canonical)
+        .fetch_optional(self.pool())
+        .await?;
         row.as_ref().map(user_from_row).transpose()
     }
 
@@ -165,10 +167,12 @@ impl Store {
     pub async fn list_users(&self, org_id: Option<i64>) -> Result<Vec<User>, StoreError> {
         let rows = match org_id {
             Some(org) => {
-                sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE org_id = $1 ORDER BY id"))
-                    .bind(org)
-                    .fetch_all(self.pool())
-                    .await?
+                sqlx::query(&format!(
+                    "SELECT {USER_COLUMNS} FROM users WHERE org_id = $1 ORDER BY id"
+                ))
+                .bind(org)
+                .fetch_all(self.pool())
+                .await?
             }
             None => {
                 sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"))
@@ -225,7 +229,12 @@ impl Store {
     }
 
     /// Replaces the stored hash with one of the same password under new parameters.
-    pub async fn rehash_password(&self, user_id: i64, old: &str, new: &str) -> Result<(), StoreError> {
+    pub async fn rehash_password(
+        &self,
+        user_id: i64,
+        old: &str,
+        new: &str,
+    ) -> Result<(), StoreError> {
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3")
             .bind(new)
             .bind(user_id)

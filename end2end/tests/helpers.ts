@@ -1,0 +1,50 @@
+import { expect, type Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { demo, ids, routes } from "./ids";
+
+export const byId = (page: Page, id: string) => page.locator(`#${id}`);
+
+/// Opens a page; with JavaScript on, waits until the wasm has hydrated it.
+export async function open(page: Page, path: string) {
+  await page.goto(path);
+  await settle(page);
+}
+
+export async function settle(page: Page) {
+  const js = await page.evaluate(() => true).catch(() => false);
+  if (js) await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
+
+export async function signIn(page: Page, email: string, password: string) {
+  await open(page, routes.login);
+  await byId(page, ids.userId).fill(email);
+  await byId(page, ids.password).fill(password);
+  await page.locator(`#${ids.loginForm} button[type=submit]`).click();
+}
+
+export async function signInAsDemoUser(page: Page) {
+  await signIn(page, demo.user.email, demo.user.password);
+  await expect(page).toHaveURL(new RegExp(`${routes.account}$`));
+  await settle(page);
+}
+
+/// axe-core on the page as it is now: zero violations.
+export async function expectAccessible(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(" | ")}`)).toEqual([]);
+}
+
+/// Creates a user with a temporary password through the real CLI, as an operator would.
+export function createUserWithTemporaryPassword(): { email: string; password: string } {
+  const email = `e2e-${randomBytes(6).toString("hex")}@example.com`;
+  const out = execFileSync(
+    process.env.REGAIN_BIN!,
+    ["user", "add", "--org", "demo", "--email", email, "--name", "E2E Person", "--temporary-password"],
+    { env: { ...process.env }, encoding: "utf8" },
+  );
+  const match = out.match(/temporary password[^:]*: (\S+)/);
+  if (!match) throw new Error(`no temporary password in: ${out}`);
+  return { email, password: match[1] };
+}

@@ -1,0 +1,318 @@
+//! The operator command line, run in-process against both databases.
+use crate::db_tests;
+use crate::support::{fresh_database, Db};
+use app::server::store::{Role, Store, UserStatus};
+use clap::{CommandFactory, Parser};
+use server::cli::{run, Cli};
+
+db_tests!(
+    org_and_user_commands,
+    import_is_all_or_nothing,
+    disable_blocks_signin_and_revokes_sessions
+);
+
+struct Cmd {
+    dir: tempfile::TempDir,
+    config: std::path::PathBuf,
+    url: String,
+}
+
+impl Cmd {
+    async fn new(db: Db) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = fresh_database(db, dir.path()).await;
+        let config = dir.path().join("regain.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "database_url = {url:?}\ndata_dir = {:?}\n",
+                dir.path().display().to_string()
+            ),
+        )
+        .unwrap();
+        Self { dir, config, url }
+    }
+
+    async fn run(&self, args: &[&str]) -> Result<(), String> {
+        let mut argv = vec!["regain", "--config", self.config.to_str().unwrap()];
+        argv.extend_from_slice(args);
+        run(Cli::try_parse_from(argv).map_err(|e| e.to_string())?)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn store(&self) -> Store {
+        Store::connect(&self.url).await.unwrap()
+    }
+}
+
+async fn org_and_user_commands(db: Db) {
+    let c = Cmd::new(db).await;
+    c.run(&["migrate"]).await.unwrap();
+    c.run(&[
+        "org",
+        "add",
+        "--slug",
+        "acme",
+        "--name",
+        "Acme",
+        "--domain",
+        "Example.com",
+    ])
+    .await
+    .unwrap();
+    assert!(c
+        .run(&["org", "add", "--slug", "acme", "--name", "Again"])
+        .await
+        .unwrap_err()
+        .contains("already exists"));
+    assert!(c
+        .run(&["org", "add", "--slug", "bad slug", "--name", "X"])
+        .await
+        .is_err());
+    c.run(&[
+        "user",
+        "add",
+        "--org",
+        "acme",
+        "--email",
+        "Anna@Example.com",
+        "--name",
+        "Anna",
+    ])
+    .await
+    .unwrap();
+    c.run(&[
+        "user",
+        "add",
+        "--org",
+        "acme",
+        "--email",
+        "boss@example.com",
+        "--name",
+        "Boss",
+        "--admin",
+        "--temporary-password",
+    ])
+    .await
+    .unwrap();
+    let err = c
+        .run(&[
+            "user",
+            "add",
+            "--org",
+            "acme",
+            "--email",
+            "anna@example.com",
+            "--name",
+            "Dup",
+        ])
+        .await
+        .unwrap_err();
+    assert!(err.contains("already exists"), "{err}");
+    let err = c
+        .run(&[
+            "user",
+            "add",
+            "--org",
+            "acme",
+            "--email",
+            "eve@elsewhere.org",
+            "--name",
+            "Eve",
+        ])
+        .await
+        .unwrap_err();
+    assert!(err.contains("verified domain"), "{err}");
+    assert!(c
+        .run(&[
+            "user",
+            "add",
+            "--org",
+            "nope",
+            "--email",
+            "x@example.com",
+            "--name",
+            "X"
+        ])
+        .await
+        .is_err());
+    c.run(&["user", "list"]).await.unwrap();
+
+    let store = c.store().await;
+    let anna = store
+        .find_user_by_email("anna@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(anna.email, "Anna@Example.com");
+    assert_eq!(anna.role, Role::User);
+    assert!(
+        anna.password_hash.is_none(),
+        "no password: the way in is recovery"
+    );
+    let boss = store
+        .find_user_by_email("boss@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(boss.role, Role::GlobalAdmin);
+    assert!(boss.must_change_password);
+    assert!(boss
+        .password_hash
+        .unwrap()
+        .starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+    let audit = store.audit_events(20).await.unwrap();
+    assert_eq!(audit.iter().filter(|e| e.actor == "cli").count(), 3);
+    // The audit log is append-only for everyone, not only for this code.
+    assert!(sqlx::query("DELETE FROM audit_events")
+        .execute(store.pool())
+        .await
+        .is_err());
+    assert!(sqlx::query("UPDATE audit_events SET outcome = 'x'")
+        .execute(store.pool())
+        .await
+        .is_err());
+}
+
+async fn import_is_all_or_nothing(db: Db) {
+    let c = Cmd::new(db).await;
+    c.run(&[
+        "org",
+        "add",
+        "--slug",
+        "acme",
+        "--name",
+        "Acme",
+        "--domain",
+        "example.com",
+    ])
+    .await
+    .unwrap();
+    let good = c.dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        "email,display_name,given_name,family_name,role\n\
+         a@example.com,Alice A,Alice,A,user\n\
+         b@example.com,\"Bob, B\",Bob,B,global_admin\n",
+    )
+    .unwrap();
+    let bad = c.dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "email,display_name,given_name,family_name,role\n\
+         c@example.com,Carol,Carol,C,user\n\
+         d@example.com,Dan,Dan,D,superuser\n",
+    )
+    .unwrap();
+    let err = c
+        .run(&["user", "import", "--org", "acme", bad.to_str().unwrap()])
+        .await
+        .unwrap_err();
+    assert!(err.contains("line 3") && err.contains("role"), "{err}");
+    c.run(&["user", "import", "--org", "acme", good.to_str().unwrap()])
+        .await
+        .unwrap();
+    let err = c
+        .run(&["user", "import", "--org", "acme", good.to_str().unwrap()])
+        .await
+        .unwrap_err();
+    assert!(err.contains("already exists"), "{err}");
+    let store = c.store().await;
+    let users = store.list_users(None).await.unwrap();
+    let emails: Vec<_> = users.iter().map(|u| u.email_canonical.as_str()).collect();
+    assert_eq!(
+        emails,
+        ["a@example.com", "b@example.com"],
+        "nothing of the bad file was imported"
+    );
+    assert_eq!(users[1].display_name, "Bob, B");
+    assert_eq!(users[1].role, Role::GlobalAdmin);
+}
+
+async fn disable_blocks_signin_and_revokes_sessions(db: Db) {
+    let c = Cmd::new(db).await;
+    c.run(&[
+        "org",
+        "add",
+        "--slug",
+        "acme",
+        "--name",
+        "Acme",
+        "--domain",
+        "example.com",
+    ])
+    .await
+    .unwrap();
+    c.run(&[
+        "user",
+        "add",
+        "--org",
+        "acme",
+        "--email",
+        "anna@example.com",
+        "--name",
+        "Anna",
+    ])
+    .await
+    .unwrap();
+    let store = c.store().await;
+    let anna = store
+        .find_user_by_email("anna@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .create_session("h1", anna.id, "", "", 1)
+        .await
+        .unwrap();
+    c.run(&["user", "disable", "ANNA@example.com"])
+        .await
+        .unwrap();
+    let anna = store.find_user(anna.id).await.unwrap().unwrap();
+    assert_eq!(anna.status, UserStatus::Disabled);
+    assert_eq!(store.live_sessions(anna.id).await.unwrap(), 0);
+    assert!(c
+        .run(&["user", "disable", "nobody@example.com"])
+        .await
+        .is_err());
+}
+
+/// By design there is no way for anyone but the user to set a password: no command,
+/// no flag. (DESIGN.md: "no administrator can reset or set a password".)
+#[test]
+fn no_command_sets_or_resets_a_password() {
+    let cli = Cli::command();
+    let mut names = Vec::new();
+    for cmd in cli.get_subcommands() {
+        names.push(cmd.get_name().to_owned());
+        for sub in cmd.get_subcommands() {
+            names.push(format!("{} {}", cmd.get_name(), sub.get_name()));
+            for arg in sub.get_arguments() {
+                names.push(format!(
+                    "{} {} --{}",
+                    cmd.get_name(),
+                    sub.get_name(),
+                    arg.get_id()
+                ));
+            }
+        }
+    }
+    let user_commands: Vec<_> = cli
+        .find_subcommand("user")
+        .unwrap()
+        .get_subcommands()
+        .map(|c| c.get_name().to_owned())
+        .collect();
+    assert_eq!(user_commands, ["add", "import", "disable", "list"]);
+    for name in &names {
+        let lower = name.to_lowercase();
+        assert!(
+            !(lower.contains("reset")
+                || lower.contains("set-password")
+                || lower.contains("set_password")),
+            "{name}"
+        );
+    }
+    assert!(Cli::try_parse_from(["regain", "user", "reset-password", "a@example.com"]).is_err());
+}

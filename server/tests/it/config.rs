@@ -1,0 +1,69 @@
+//! Configuration layering and its errors.
+use server::config::{Config, Overrides};
+
+fn file(contents: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("regain.toml");
+    std::fs::write(&path, contents).unwrap();
+    (dir, path)
+}
+
+#[test]
+fn defaults_then_file_then_flags() {
+    let (_d, path) = file(
+        "addr = \"127.0.0.1:4000\"\ndev = \"yes\"\npublic_url = \"https://regain.example.com/\"\n",
+    );
+    let (config, warnings) = Config::load(Some(&path), &Overrides::default()).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(config.addr.port(), 4000);
+    assert!(config.dev);
+    assert_eq!(config.public_url(), "https://regain.example.com");
+    let overrides = Overrides {
+        addr: Some("127.0.0.1:5000".parse().unwrap()),
+        data_dir: Some("/tmp/x".into()),
+        dev: false,
+    };
+    let (config, _) = Config::load(Some(&path), &overrides).unwrap();
+    assert_eq!(config.addr.port(), 5000);
+    assert_eq!(config.database_url(), "sqlite:///tmp/x/regain.db?mode=rwc");
+}
+
+#[test]
+fn a_bad_value_names_its_key() {
+    let (_d, path) = file("addr = \"not an address\"\n");
+    let err = Config::load(Some(&path), &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("`addr`"), "{err}");
+    let (_d, path) = file("dev = \"maybe\"\n");
+    let err = Config::load(Some(&path), &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("`dev`") && err.contains("maybe"), "{err}");
+    let (_d, path) = file("public_url = \"ftp://x\"\n");
+    let err = Config::load(Some(&path), &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("public_url"), "{err}");
+    let missing = std::path::Path::new("/nonexistent/regain.toml");
+    assert!(Config::load(Some(missing), &Overrides::default()).is_err());
+}
+
+#[test]
+fn unknown_keys_warn() {
+    let (_d, path) = file("adress = \"127.0.0.1:1\"\n");
+    let (config, warnings) = Config::load(Some(&path), &Overrides::default()).unwrap();
+    assert_eq!(config.addr.port(), 3000);
+    assert_eq!(warnings, ["unknown configuration key `adress` is ignored"]);
+}
+
+#[test]
+fn debug_hides_secrets() {
+    let (_d, path) = file("secret_key = \"c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTEyMzQ=\"\ndatabase_url = \"postgres://u:pw@h/db\"\n");
+    let (config, _) = Config::load(Some(&path), &Overrides::default()).unwrap();
+    let shown = format!("{config:?}");
+    assert!(
+        !shown.contains("c2VjcmV0") && !shown.contains("pw@h"),
+        "{shown}"
+    );
+}

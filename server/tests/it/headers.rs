@@ -1,0 +1,115 @@
+//! Security headers on every route, and the same-origin rule for mutations.
+use crate::db_tests;
+use crate::support::{Db, TestApp, PASSWORD};
+use app::server::store::Role;
+use axum::body::Body;
+use http::{Request, StatusCode};
+
+db_tests!(
+    security_headers_on_every_route,
+    cross_site_posts_are_refused
+);
+
+async fn security_headers_on_every_route(db: Db) {
+    let t = TestApp::new(db).await;
+    t.user("anna@example.com", Role::User, false).await;
+    let cookie = t.sign_in("anna@example.com", PASSWORD).await;
+    let pages = [
+        "/",
+        "/login",
+        "/recover",
+        "/account",
+        "/change-password",
+        "/dev/mailbox",
+        "/nowhere",
+    ];
+    for path in pages {
+        let r = t.get(path, Some(&cookie)).await;
+        check_common(path, &r);
+        if r.status == StatusCode::OK || r.status == StatusCode::NOT_FOUND {
+            let csp = r.header("content-security-policy").unwrap();
+            assert!(
+                csp.contains("'nonce-"),
+                "{path}: page CSP carries the nonce: {csp}"
+            );
+            assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"));
+            let nonce = csp
+                .split("'nonce-")
+                .nth(1)
+                .unwrap()
+                .split('\'')
+                .next()
+                .unwrap();
+            assert!(
+                r.body.contains(&format!("nonce=\"{nonce}\"")),
+                "{path}: the inline script uses it"
+            );
+        }
+    }
+    let r = t.get("/recover", None).await;
+    assert_eq!(r.header("referrer-policy"), Some("no-referrer"));
+    let api = [
+        ("site", vec![]),
+        (
+            "auth/login",
+            vec![("user_id", "x@example.com"), ("password", "y")],
+        ),
+    ];
+    for (endpoint, form) in api {
+        let r = t.call(endpoint, &form, Some(&cookie)).await;
+        check_common(endpoint, &r);
+        assert_eq!(
+            r.header("content-security-policy"),
+            Some("default-src 'none'; frame-ancestors 'none'")
+        );
+    }
+    let r = t.get("/pkg/regain.js", None).await;
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+}
+
+fn check_common(what: &str, r: &crate::support::Reply) {
+    assert_eq!(
+        r.header("x-content-type-options"),
+        Some("nosniff"),
+        "{what}"
+    );
+    assert_eq!(r.header("x-frame-options"), Some("DENY"), "{what}");
+    assert_eq!(r.header("cache-control"), Some("no-store"), "{what}");
+    assert!(r.header("referrer-policy").is_some(), "{what}");
+    assert!(r.header("content-security-policy").is_some(), "{what}");
+}
+
+async fn cross_site_posts_are_refused(db: Db) {
+    let t = TestApp::new(db).await;
+    t.user("anna@example.com", Role::User, false).await;
+    let body = "user_id=anna%40example.com&password=correct+horse+battery+staple";
+    let forged = [
+        ("sec-fetch-site", "cross-site"),
+        ("origin", "https://evil.example"),
+    ];
+    for (name, value) in forged {
+        let req = Request::post("/api/auth/login")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header(name, value)
+            .body(Body::from(body))
+            .unwrap();
+        let r = t.send(req).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{name}: {value}");
+        assert!(r.session_cookie().is_none());
+    }
+    let own = Request::post("/api/auth/login")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", "http://127.0.0.1:3000")
+        .body(Body::from(body))
+        .unwrap();
+    assert_eq!(t.send(own).await.status, StatusCode::OK);
+    // No GET changes state: a server function is not reachable by GET.
+    let get = t
+        .send(
+            Request::get("/api/auth/logout")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_ne!(get.status, StatusCode::OK);
+}

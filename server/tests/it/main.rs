@@ -1,0 +1,17 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+//! Integration tests of the whole portal: one binary, modules by area. Every test that
+//! touches the database runs twice, on a real SQLite file and on a real PostgreSQL
+//! server (`REGAIN_TEST_POSTGRES_URL`, which `./dev test` starts).
+mod support;
+
+mod cli;
+mod config;
+mod headers;
+mod i18n;
+mod signin;
+mod temporary_password;

@@ -1,0 +1,251 @@
+//! A portal built in-process with a controllable clock, reached through `oneshot`.
+use app::server::clock::ManualClock;
+use app::server::hashing::{HashCost, PasswordHasher};
+use app::server::keys::Keys;
+use app::server::state::Settings;
+use app::server::store::{NewUser, Organisation, Role, Store};
+use app::server::AppState;
+use axum::body::Body;
+use axum::Router;
+use http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub const START: i64 = 1_800_000_000;
+pub const PASSWORD: &str = "correct horse battery staple";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named `async fn(Db)` once per database, as two `#[tokio::test]`s.
+#[macro_export]
+macro_rules! db_tests {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name($crate::support::Db::Sqlite).await } )*
+        }
+        mod on_postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name($crate::support::Db::Postgres).await } )*
+        }
+    };
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    pub clock: Arc<ManualClock>,
+    pub org: Organisation,
+    pub _dir: tempfile::TempDir,
+}
+
+/// A fresh, empty database of the given kind: a new SQLite file, or a new database on
+/// the test PostgreSQL server.
+pub async fn fresh_database(db: Db, dir: &std::path::Path) -> String {
+    match db {
+        Db::Sqlite => format!("sqlite://{}?mode=rwc", dir.join("regain.db").display()),
+        Db::Postgres => {
+            let base = std::env::var("REGAIN_TEST_POSTGRES_URL").expect(
+                "REGAIN_TEST_POSTGRES_URL is not set: run the tests with `./dev test`, which \
+                 starts a PostgreSQL server, or point it at one (postgres://user@host:port)",
+            );
+            let base = base.trim_end_matches('/').to_owned();
+            let name = format!("regain_t_{:016x}", rand::random::<u64>());
+            sqlx::any::install_default_drivers();
+            let admin = sqlx::AnyPool::connect(&format!("{base}/postgres"))
+                .await
+                .unwrap();
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&admin)
+                .await
+                .unwrap();
+            admin.close().await;
+            format!("{base}/{name}")
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn new(db: Db) -> Self {
+        Self::with_dev(db, false).await
+    }
+
+    pub async fn with_dev(db: Db, dev: bool) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let database_url = fresh_database(db, dir.path()).await;
+        let store = Store::connect(&database_url).await.unwrap();
+        store.migrate().await.unwrap();
+        let clock = ManualClock::new(START);
+        let state = AppState {
+            leptos_options: server::cli::leptos_options("127.0.0.1:3000".parse().unwrap()),
+            store,
+            hasher: PasswordHasher::new(HashCost::cheap(), 2).unwrap(),
+            keys: Arc::new(Keys::random()),
+            clock: clock.clone(),
+            settings: Arc::new(Settings {
+                dev,
+                public_url: "http://127.0.0.1:3000".into(),
+                sessions: Default::default(),
+            }),
+        };
+        let org = state
+            .store
+            .create_org("acme", "Acme Test", &["example.com".to_owned()], START)
+            .await
+            .unwrap();
+        Self {
+            router: server::router(state.clone()),
+            state,
+            clock,
+            org,
+            _dir: dir,
+        }
+    }
+
+    /// Creates an active user with [`PASSWORD`] (or a temporary one that must change).
+    pub async fn user(&self, email: &str, role: Role, must_change: bool) -> i64 {
+        let hash = self
+            .state
+            .hasher
+            .hash(&app::domain::secret::SecretString::new(PASSWORD))
+            .await
+            .unwrap();
+        self.state
+            .store
+            .create_user(
+                &NewUser {
+                    org_id: self.org.id,
+                    email: email.to_owned(),
+                    email_canonical: email.to_lowercase(),
+                    display_name: format!("Test {email}"),
+                    given_name: "Test".into(),
+                    family_name: "User".into(),
+                    role,
+                    password_hash: Some(hash),
+                    must_change_password: must_change,
+                },
+                START,
+            )
+            .await
+            .unwrap()
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Reply {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
+        let mut req = Request::get(path).header("accept", "text/html");
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        self.send(req.body(Body::empty()).unwrap()).await
+    }
+
+    /// A server function call as the hydrated page makes it (JSON answer).
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Reply {
+        self.post(endpoint, form, cookie, "application/json").await
+    }
+
+    /// The same form posted by a browser without JavaScript.
+    pub async fn post_form(
+        &self,
+        endpoint: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> Reply {
+        self.post(endpoint, form, cookie, "text/html").await
+    }
+
+    async fn post(
+        &self,
+        endpoint: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+        accept: &str,
+    ) -> Reply {
+        let body = form_encode(form);
+        let mut req = Request::post(format!("/api/{endpoint}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("content-length", body.len())
+            .header("accept", accept)
+            .header("referer", "http://127.0.0.1:3000/login")
+            .header("sec-fetch-site", "same-origin");
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        self.send(req.body(Body::from(body)).unwrap()).await
+    }
+
+    /// Signs in and returns the `name=value` of the session cookie.
+    pub async fn sign_in(&self, email: &str, password: &str) -> String {
+        let reply = self
+            .call(
+                "auth/login",
+                &[("user_id", email), ("password", password)],
+                None,
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "sign-in failed: {}",
+            reply.body
+        );
+        reply.session_cookie().expect("a session cookie")
+    }
+}
+
+pub fn form_encode(form: &[(&str, &str)]) -> String {
+    form.iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("regain_session=") && !c.contains("Max-Age=0"))
+            .and_then(|c| c.split(';').next())
+            .map(str::to_owned)
+    }
+}
