@@ -56,6 +56,7 @@ impl Default for Config {
     }
 }
 
+/// Every key a configuration may have. `log` is `REGAIN_LOG`, read by the logger.
 pub const KNOWN_KEYS: &[&str] = &[
     "addr",
     "data_dir",
@@ -64,6 +65,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "public_url",
     "secret_key",
     "hash_workers",
+    "log",
 ];
 
 /// Overrides from the command line; `None` leaves the configured value.

@@ -6,7 +6,7 @@
 )]
 //! Integration tests of the whole portal: one binary, modules by area. Every test that
 //! touches the database runs twice, on a real SQLite file and on a real PostgreSQL
-//! server (`REGAIN_TEST_POSTGRES_URL`, which `./dev test` starts).
+//! server (`POSTGRES_TEST_URL`, which `./dev test` starts).
 mod support;
 
 mod cli;

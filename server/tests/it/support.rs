@@ -50,8 +50,8 @@ pub async fn fresh_database(db: Db, dir: &std::path::Path) -> String {
     match db {
         Db::Sqlite => format!("sqlite://{}?mode=rwc", dir.join("regain.db").display()),
         Db::Postgres => {
-            let base = std::env::var("REGAIN_TEST_POSTGRES_URL").expect(
-                "REGAIN_TEST_POSTGRES_URL is not set: run the tests with `./dev test`, which \
+            let base = std::env::var("POSTGRES_TEST_URL").expect(
+                "POSTGRES_TEST_URL is not set: run the tests with `./dev test`, which \
                  starts a PostgreSQL server, or point it at one (postgres://user@host:port)",
             );
             let base = base.trim_end_matches('/').to_owned();
