@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -13,7 +13,7 @@ export async function open(page: Page, path: string) {
 }
 
 export async function settle(page: Page) {
-  const js = await page.evaluate(() => true).catch(() => false);
+  const js = test.info().project.use.javaScriptEnabled !== false;
   if (js) await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
 }
 
@@ -30,10 +30,27 @@ export async function signInAsDemoUser(page: Page) {
   await settle(page);
 }
 
-/// axe-core on the page as it is now: zero violations.
+/// axe-core on the page as it is now: zero violations. axe needs script in the page, so a
+/// page loaded without JavaScript is checked as a copy of its exact HTML (scripts removed,
+/// same stylesheet) in a scripted page beside it.
 export async function expectAccessible(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(" | ")}`)).toEqual([]);
+  let target = page;
+  let copy: Page | undefined;
+  if (test.info().project.use.javaScriptEnabled === false) {
+    const html = (await page.content()).replace(/<script\b[\s\S]*?<\/script>/gi, "");
+    const base = new URL(page.url());
+    const context = await page.context().browser()!.newContext({ javaScriptEnabled: true });
+    copy = await context.newPage();
+    await copy.goto(`${base.origin}/robots.txt`);
+    await copy.setContent(html.replace("<head>", `<head><base href="${base.origin}/">`), { waitUntil: "load" });
+    target = copy;
+  }
+  try {
+    const results = await new AxeBuilder({ page: target }).analyze();
+    expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(" | ")}`)).toEqual([]);
+  } finally {
+    await copy?.context().close();
+  }
 }
 
 /// Creates a user with a temporary password through the real CLI, as an operator would.

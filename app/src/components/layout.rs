@@ -8,7 +8,8 @@ use leptos_router::hooks::use_location;
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     let i18n = use_i18n();
-    let site = Resource::new(|| (), |_| site_info());
+    // Blocking: the name is rendered in place, so it shows without JavaScript too.
+    let site = Resource::new_blocking(|| (), |_| site_info());
     view! {
         <a class="skip-link" href="#main">{t!(i18n, app.skip)}</a>
         <header class="site-header">
