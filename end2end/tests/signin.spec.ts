@@ -19,6 +19,8 @@ test("a wrong password gets one clear message, and the way to recovery", async (
   await signIn(page, demo.user.email, "not the password at all");
   await expect(byId(page, ids.formError)).toContainText("Your user ID or password is incorrect");
   await expect(page).toHaveURL(/\/login/);
+  // The typed user ID is still there, with or without JavaScript.
+  await expect(byId(page, ids.userId)).toHaveValue(demo.user.email);
   // Without JavaScript the page is new: the password is gone, as it should be.
   if (test.info().project.use.javaScriptEnabled === false) await expect(byId(page, ids.password)).toHaveValue("");
   await byId(page, ids.cantAccess).click();

@@ -11,6 +11,21 @@ pub fn LoginPage() -> impl IntoView {
     let i18n = use_i18n();
     let login = ServerAction::<Login>::new();
     let error = Signal::derive(move || login.value().get().and_then(Result::err));
+    // After a failed sign-in without JavaScript the page is new: show the user ID again.
+    // Read on the server, and carried to the browser so hydration sees the same value.
+    let typed = SharedValue::new(|| {
+        #[cfg(feature = "ssr")]
+        {
+            crate::server::request::current_parts()
+                .and_then(|p| crate::server::session::typed_user_id(&p))
+                .unwrap_or_default()
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            String::new()
+        }
+    })
+    .into_inner();
     view! {
         <Title text=move || t_string!(i18n, login.title).to_string()/>
         <h1>{t!(i18n, login.title)}</h1>
@@ -21,6 +36,7 @@ pub fn LoginPage() -> impl IntoView {
                 <input
                     id=ids::USER_ID
                     name="user_id"
+                    value=typed
                     type="email"
                     autocomplete="username"
                     inputmode="email"

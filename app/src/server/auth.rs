@@ -48,12 +48,14 @@ pub async fn sign_in(
     let now = state.now();
 
     let Some(user) = user else {
+        tracing::info!(reason = "unknown_user", "sign-in refused");
         let mut event = audit::from_request(now, "signin", FAILURE, meta);
         event.detail = "unknown_user".into();
         state.store.audit(&event).await?;
         return Err(AppError::InvalidCredentials);
     };
     let refuse = |reason: &str| {
+        tracing::info!(user = user.id, reason, "sign-in refused");
         let mut event = audit::by_user(now, "signin", FAILURE, meta, &user);
         event.detail = reason.into();
         event
@@ -95,6 +97,7 @@ pub async fn sign_in(
         .store
         .audit(&audit::by_user(now, "signin", SUCCESS, meta, &user))
         .await?;
+    tracing::info!(user = user.id, "signed in");
     Ok(SignedIn {
         token,
         must_change_password: user.must_change_password,

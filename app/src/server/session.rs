@@ -42,6 +42,49 @@ pub fn set_cookie(token: &str, secure: bool) -> String {
     )
 }
 
+const TYPED_USER_ID: &str = "regain_typed_uid";
+pub const CLEAR_TYPED_USER_ID: &str =
+    "regain_typed_uid=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0";
+
+/// What the user typed as user ID, kept five minutes for the sign-in form to show again.
+/// Not a secret, but personal: HttpOnly, this path only, never sent cross-site.
+pub fn typed_user_id_cookie(typed: &str) -> String {
+    let value: String = typed
+        .chars()
+        .take(crate::domain::identifier::MAX_EMAIL_LEN)
+        .flat_map(|c| {
+            let mut buf = [0u8; 4];
+            c.encode_utf8(&mut buf)
+                .bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || b"@.-_+".contains(&b) {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    format!("{TYPED_USER_ID}={value}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=300")
+}
+
+/// The user ID typed before the last failed sign-in, if the browser still has it.
+pub fn typed_user_id(parts: &Parts) -> Option<String> {
+    let raw = cookie(parts, TYPED_USER_ID)?;
+    let mut bytes = Vec::with_capacity(raw.len());
+    let mut iter = raw.bytes();
+    while let Some(b) = iter.next() {
+        if b == b'%' {
+            let hex: String = iter.by_ref().take(2).map(char::from).collect();
+            bytes.push(u8::from_str_radix(&hex, 16).ok()?);
+        } else {
+            bytes.push(b);
+        }
+    }
+    String::from_utf8(bytes).ok().filter(|s| !s.is_empty())
+}
+
 pub fn clear_cookie(secure: bool) -> String {
     let secure_attr = if secure { "; Secure" } else { "" };
     format!(
@@ -71,4 +114,28 @@ pub async fn current_session(
     Ok(user
         .filter(|u| u.status == super::store::UserStatus::Active)
         .map(|u| (u, hash)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_user_id_round_trips_through_its_cookie() {
+        for typed in [
+            "anna@example.com",
+            "Anna Rossi; x=1",
+            "李伟@例子.中国",
+            "a%b",
+        ] {
+            let set = typed_user_id_cookie(typed);
+            let pair = set.split(';').next().unwrap().to_owned();
+            let (parts, _) = http::Request::builder()
+                .header("cookie", pair)
+                .body(())
+                .unwrap()
+                .into_parts();
+            assert_eq!(typed_user_id(&parts).as_deref(), Some(typed));
+        }
+    }
 }

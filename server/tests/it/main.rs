@@ -13,5 +13,6 @@ mod cli;
 mod config;
 mod headers;
 mod i18n;
+mod logs;
 mod signin;
 mod temporary_password;
