@@ -41,26 +41,10 @@ async fn no_secret_in_any_log_line() {
     t.user("new@example.com", Role::User, true).await;
     let wrong = "Wrong-Secret-Typed-7731";
     let new = "New-Secret-Passphrase-5521";
-    t.call(
-        "auth/login",
-        &[("user_id", "new@example.com"), ("password", wrong)],
-        None,
-    )
-    .await;
+    t.login("new@example.com", wrong).await;
     // A password typed into the user ID field is a classic leak.
-    t.call(
-        "auth/login",
-        &[("user_id", wrong), ("password", wrong)],
-        None,
-    )
-    .await;
-    let reply = t
-        .call(
-            "auth/login",
-            &[("user_id", "new@example.com"), ("password", PASSWORD)],
-            None,
-        )
-        .await;
+    t.login(wrong, wrong).await;
+    let reply = t.login("new@example.com", PASSWORD).await;
     let cookie = reply.session_cookie().unwrap();
     t.call(
         "account/temporary-password",

@@ -23,13 +23,7 @@ async fn signin_success_creates_a_session_and_shows_the_account(db: Db) {
     let t = TestApp::new(db).await;
     let id = t.user("anna@example.com", Role::User, false).await;
     // The canonical form finds the account whatever the case and width typed.
-    let reply = t
-        .call(
-            "auth/login",
-            &[("user_id", " ANNA@Example.com "), ("password", PASSWORD)],
-            None,
-        )
-        .await;
+    let reply = t.login(" ANNA@Example.com ", PASSWORD).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let cookie = reply.session_cookie().unwrap();
     let set_cookie = reply.header("set-cookie").unwrap();
@@ -65,15 +59,7 @@ async fn four_failure_cases_get_the_same_answer(db: Db) {
         .unwrap();
     let locked = t.user("locked@example.com", Role::User, false).await;
     for i in 0..10 {
-        t.call(
-            "auth/login",
-            &[
-                ("user_id", "locked@example.com"),
-                ("password", &format!("bad {i}")),
-            ],
-            None,
-        )
-        .await;
+        t.login("locked@example.com", &format!("bad {i}")).await;
     }
     let user = t.state.store.find_user(locked).await.unwrap().unwrap();
     assert!(user.lockout.is_locked(t.clock_now()));
@@ -86,13 +72,7 @@ async fn four_failure_cases_get_the_same_answer(db: Db) {
     ];
     let mut answers = Vec::new();
     for (user_id, password) in cases {
-        let r = t
-            .call(
-                "auth/login",
-                &[("user_id", user_id), ("password", password)],
-                None,
-            )
-            .await;
+        let r = t.login(user_id, password).await;
         assert!(r.session_cookie().is_none());
         answers.push((
             r.status,
@@ -151,47 +131,22 @@ async fn lockout_after_ten_failures_and_its_expiry(db: Db) {
     let t = TestApp::new(db).await;
     let id = t.user("anna@example.com", Role::User, false).await;
     for i in 0..9 {
-        t.call(
-            "auth/login",
-            &[
-                ("user_id", "anna@example.com"),
-                ("password", &format!("wrong {i}")),
-            ],
-            None,
-        )
-        .await;
+        t.login("anna@example.com", &format!("wrong {i}")).await;
     }
     // Nine failures: the right password still works... but that would clear the count,
     // so check the state instead and fail once more.
     let user = t.state.store.find_user(id).await.unwrap().unwrap();
     assert_eq!(user.lockout.failures, 9);
     assert!(!user.lockout.is_locked(t.clock_now()));
-    t.call(
-        "auth/login",
-        &[("user_id", "anna@example.com"), ("password", "wrong 9")],
-        None,
-    )
-    .await;
-    let locked = t
-        .call(
-            "auth/login",
-            &[("user_id", "anna@example.com"), ("password", PASSWORD)],
-            None,
-        )
-        .await;
+    t.login("anna@example.com", "wrong 9").await;
+    let locked = t.login("anna@example.com", PASSWORD).await;
     assert_eq!(
         locked.status,
         StatusCode::UNAUTHORIZED,
         "the right password is refused while locked"
     );
     t.clock.advance(59);
-    let still = t
-        .call(
-            "auth/login",
-            &[("user_id", "anna@example.com"), ("password", PASSWORD)],
-            None,
-        )
-        .await;
+    let still = t.login("anna@example.com", PASSWORD).await;
     assert_eq!(still.status, StatusCode::UNAUTHORIZED);
     t.clock.advance(1);
     t.sign_in("anna@example.com", PASSWORD).await;
@@ -209,15 +164,7 @@ async fn the_same_wrong_password_counts_once(db: Db) {
     let t = TestApp::new(db).await;
     let id = t.user("anna@example.com", Role::User, false).await;
     for _ in 0..15 {
-        t.call(
-            "auth/login",
-            &[
-                ("user_id", "anna@example.com"),
-                ("password", "old password 2025"),
-            ],
-            None,
-        )
-        .await;
+        t.login("anna@example.com", "old password 2025").await;
     }
     let user = t.state.store.find_user(id).await.unwrap().unwrap();
     assert_eq!(user.lockout.failures, 1);
@@ -228,28 +175,10 @@ async fn successful_signin_clears_the_failure_count(db: Db) {
     let t = TestApp::new(db).await;
     let id = t.user("anna@example.com", Role::User, false).await;
     for i in 0..5 {
-        t.call(
-            "auth/login",
-            &[
-                ("user_id", "anna@example.com"),
-                ("password", &format!("bad {i}")),
-            ],
-            None,
-        )
-        .await;
+        t.login("anna@example.com", &format!("bad {i}")).await;
     }
     t.sign_in("anna@example.com", PASSWORD).await;
-    assert_eq!(
-        t.state
-            .store
-            .find_user(id)
-            .await
-            .unwrap()
-            .unwrap()
-            .lockout
-            .failures,
-        0
-    );
+    assert_eq!(t.failures(id).await, 0);
 }
 
 async fn concurrent_failures_are_all_counted(db: Db) {
@@ -260,33 +189,16 @@ async fn concurrent_failures_are_all_counted(db: Db) {
         .map(|i| {
             let t = t.clone();
             tokio::spawn(async move {
-                t.call(
-                    "auth/login",
-                    &[
-                        ("user_id", "anna@example.com"),
-                        ("password", &format!("parallel {i}")),
-                    ],
-                    None,
-                )
-                .await
-                .status
+                t.login("anna@example.com", &format!("parallel {i}"))
+                    .await
+                    .status
             })
         })
         .collect();
     for task in tasks {
         assert_eq!(task.await.unwrap(), StatusCode::UNAUTHORIZED);
     }
-    assert_eq!(
-        t.state
-            .store
-            .find_user(id)
-            .await
-            .unwrap()
-            .unwrap()
-            .lockout
-            .failures,
-        8
-    );
+    assert_eq!(t.failures(id).await, 8);
 }
 
 async fn signout_revokes_the_session(db: Db) {
@@ -334,22 +246,10 @@ async fn sessions_expire_when_idle(db: Db) {
 
 async fn malformed_input_gets_a_clear_error(db: Db) {
     let t = TestApp::new(db).await;
-    let r = t
-        .call(
-            "auth/login",
-            &[("user_id", "not an email"), ("password", "x")],
-            None,
-        )
-        .await;
+    let r = t.login("not an email", "x").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("user_id_invalid"));
-    let r = t
-        .call(
-            "auth/login",
-            &[("user_id", "anna@example.com"), ("password", "")],
-            None,
-        )
-        .await;
+    let r = t.login("anna@example.com", "").await;
     assert!(r.body.contains("password_required"));
     let r = t
         .call("auth/login", &[("user_id", "anna@example.com")], None)
@@ -357,23 +257,11 @@ async fn malformed_input_gets_a_clear_error(db: Db) {
     assert!(r.body.contains("invalid_input"), "{}", r.body);
     // Far too long: refused before hashing, same answer as any wrong password.
     let long = "x".repeat(5000);
-    let r = t
-        .call(
-            "auth/login",
-            &[("user_id", "anna@example.com"), ("password", &long)],
-            None,
-        )
-        .await;
+    let r = t.login("anna@example.com", &long).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     // A body over the limit never reaches the server function.
     let huge = "y".repeat(64 * 1024);
-    let r = t
-        .call(
-            "auth/login",
-            &[("user_id", "anna@example.com"), ("password", &huge)],
-            None,
-        )
-        .await;
+    let r = t.login("anna@example.com", &huge).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
 }
 

@@ -190,6 +190,28 @@ impl TestApp {
         self.send(req.body(Body::from(body)).unwrap()).await
     }
 
+    /// A sign-in attempt as the hydrated page makes it.
+    pub async fn login(&self, user_id: &str, password: &str) -> Reply {
+        self.call(
+            "auth/login",
+            &[("user_id", user_id), ("password", password)],
+            None,
+        )
+        .await
+    }
+
+    /// The account's consecutive sign-in failures as stored.
+    pub async fn failures(&self, user_id: i64) -> u32 {
+        self.state
+            .store
+            .find_user(user_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .lockout
+            .failures
+    }
+
     /// Signs in and returns the `name=value` of the session cookie.
     pub async fn sign_in(&self, email: &str, password: &str) -> String {
         let reply = self

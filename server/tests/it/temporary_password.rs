@@ -50,13 +50,7 @@ async fn first_signin_with_a_temporary_password_must_change_it(db: Db) {
         StatusCode::UNAUTHORIZED
     );
     // The old password is gone, the new one works.
-    let old = t
-        .call(
-            "auth/login",
-            &[("user_id", "new@example.com"), ("password", PASSWORD)],
-            None,
-        )
-        .await;
+    let old = t.login("new@example.com", PASSWORD).await;
     assert_eq!(old.status, StatusCode::UNAUTHORIZED);
     t.sign_in("new@example.com", NEW).await;
     // The user is told, in the same transaction as the change.
