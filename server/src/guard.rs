@@ -163,6 +163,38 @@ mod tests {
     }
 
     #[test]
+    fn forms_take_only_their_own_fields_once() {
+        let login = "/api/auth/login";
+        assert_eq!(check_form(login, b"user_id=a%40b.c&password=x"), Ok(()));
+        assert_eq!(
+            check_form(login, b"password=x"),
+            Ok(()),
+            "missing is the function's to report"
+        );
+        assert_eq!(
+            check_form(login, b"user_id=a&user_id=b&password=x"),
+            Err(FormProblem::RepeatedField)
+        );
+        assert_eq!(
+            check_form(login, b"user_id=a&password=x&admin=1"),
+            Err(FormProblem::UnknownField)
+        );
+        assert_eq!(
+            check_form(login, b"user_id[]=a&password=x"),
+            Err(FormProblem::ArrayField)
+        );
+        assert_eq!(
+            check_form(login, b"user_id%5B0%5D=a"),
+            Err(FormProblem::ArrayField)
+        );
+        assert_eq!(
+            check_form("/api/auth/reset-password", b""),
+            Err(FormProblem::UnknownEndpoint)
+        );
+        assert_eq!(check_form("/api/auth/logout", b""), Ok(()));
+    }
+
+    #[test]
     fn origin_of_the_public_url() {
         let cfg = GuardConfig::from_public_url("https://regain.example.com/base/");
         assert_eq!(cfg.origin, "https://regain.example.com");
@@ -171,5 +203,73 @@ mod tests {
             GuardConfig::from_public_url("http://127.0.0.1:3000").origin,
             "http://127.0.0.1:3000"
         );
+    }
+}
+
+/// Why a form body is refused, before any server function sees it.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FormProblem {
+    UnknownEndpoint,
+    UnknownField,
+    RepeatedField,
+    ArrayField,
+}
+
+/// Checks an `application/x-www-form-urlencoded` body against the fields the endpoint
+/// accepts: no field outside the list, none twice, no `a[]` / `a[b]` forms.
+pub fn check_form(path: &str, body: &[u8]) -> Result<(), FormProblem> {
+    let allowed = app::api::FORM_FIELDS
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, fields)| *fields)
+        .ok_or(FormProblem::UnknownEndpoint)?;
+    let text = String::from_utf8_lossy(body);
+    let mut seen: Vec<&str> = Vec::new();
+    for pair in text.split('&').filter(|p| !p.is_empty()) {
+        let key = pair.split_once('=').map_or(pair, |(k, _)| k);
+        if key.contains('[') || key.contains("%5B") || key.contains("%5b") {
+            return Err(FormProblem::ArrayField);
+        }
+        if !allowed.contains(&key) {
+            return Err(FormProblem::UnknownField);
+        }
+        if seen.contains(&key) {
+            return Err(FormProblem::RepeatedField);
+        }
+        seen.push(key);
+    }
+    Ok(())
+}
+
+/// Applies [`check_form`] to every server-function call.
+pub async fn strict_forms(req: Request, next: Next) -> Response {
+    if req.method() != Method::POST || !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let path = req.uri().path().to_owned();
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, crate::router::MAX_BODY_BYTES).await {
+        Ok(b) => b,
+        Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response(),
+    };
+    match check_form(&path, &bytes) {
+        Ok(()) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(problem) => {
+            tracing::info!(?problem, path, "form refused");
+            let status = if problem == FormProblem::UnknownEndpoint {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            let body = if status == StatusCode::NOT_FOUND {
+                r#"{"code":"not_found"}"#
+            } else {
+                r#"{"code":"invalid_input"}"#
+            };
+            (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
     }
 }

@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
             guard_cfg.clone(),
             guard::same_origin,
         ))
+        .layer(axum::middleware::from_fn(guard::strict_forms))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(guard::chinese_is_simplified))
         .layer(axum::middleware::from_fn_with_state(

@@ -44,27 +44,41 @@ pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-/// Gives a failed server-function call made by the wasm client the error's HTTP status.
-/// A plain form post (no JavaScript) is left alone: Leptos answers it with a redirect
-/// back to the form, carrying the error, and a status here would replace that redirect.
+/// Answers a failed server-function call. From the wasm client: the error's HTTP status.
+/// From a plain form post (no JavaScript): a redirect back to the form's page carrying the
+/// error, built here rather than from the Referer, which a browser may leave out.
 pub fn with_status<T>(
     result: Result<T, crate::error::AppError>,
 ) -> Result<T, crate::error::AppError> {
-    if let Err(error) = &result {
-        let accepts_html = current_parts().is_some_and(|p| {
-            p.headers
-                .get(http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.contains("text/html"))
-        });
-        if !accepts_html {
-            if let (Some(response), Ok(status)) = (
-                leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
-                http::StatusCode::from_u16(error.status()),
-            ) {
-                response.set_status(status);
+    let Err(error) = &result else { return result };
+    let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() else {
+        return result;
+    };
+    let parts = current_parts();
+    let accepts_html = parts.as_ref().is_some_and(|p| {
+        p.headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    });
+    if accepts_html {
+        let endpoint = parts
+            .as_ref()
+            .map(|p| p.uri.path().to_owned())
+            .unwrap_or_default();
+        let page = crate::api::form_page(&endpoint);
+        // A throwaway origin only to build the query; the Location sent is relative.
+        let url = leptos::server_fn::error::ServerFnUrlError::new(&endpoint, error.clone())
+            .to_url(&format!("http://regain.invalid{page}"));
+        if let Ok(url) = url {
+            let location = format!("{}?{}", url.path(), url.query().unwrap_or_default());
+            if let Ok(value) = http::HeaderValue::from_str(&location) {
+                response.set_status(http::StatusCode::FOUND);
+                response.insert_header(http::header::LOCATION, value);
             }
         }
+    } else if let Ok(status) = http::StatusCode::from_u16(error.status()) {
+        response.set_status(status);
     }
     result
 }

@@ -7,7 +7,8 @@ use http::{Request, StatusCode};
 
 db_tests!(
     security_headers_on_every_route,
-    cross_site_posts_are_refused
+    cross_site_posts_are_refused,
+    extra_repeated_and_array_fields_are_refused,
 );
 
 async fn security_headers_on_every_route(db: Db) {
@@ -112,4 +113,34 @@ async fn cross_site_posts_are_refused(db: Db) {
         )
         .await;
     assert_ne!(get.status, StatusCode::OK);
+}
+
+async fn extra_repeated_and_array_fields_are_refused(db: Db) {
+    let t = TestApp::new(db).await;
+    let id = t.user("anna@example.com", Role::User, false).await;
+    let forms: [&[(&str, &str)]; 3] = [
+        &[
+            ("user_id", "anna@example.com"),
+            ("password", PASSWORD),
+            ("role", "global_admin"),
+        ],
+        &[
+            ("user_id", "someone@example.com"),
+            ("user_id", "anna@example.com"),
+            ("password", PASSWORD),
+        ],
+        &[("user_id[]", "anna@example.com"), ("password", PASSWORD)],
+    ];
+    for form in forms {
+        let r = t.call("auth/login", form, None).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{form:?}");
+        assert!(r.body.contains("invalid_input"));
+        assert!(r.session_cookie().is_none());
+    }
+    assert_eq!(t.state.store.live_sessions(id).await.unwrap(), 0);
+    // An endpoint that does not exist is not found, whatever is posted to it.
+    assert_eq!(
+        t.call("admin/reset-password", &[], None).await.status,
+        StatusCode::NOT_FOUND
+    );
 }

@@ -115,6 +115,21 @@ async fn no_javascript_failure_redirects_back_with_the_error_only(db: Db) {
         page.body
     );
 
+    // A browser that sends no Referer is still sent back to the form with the error.
+    let req = http::Request::post("/api/auth/login")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "text/html")
+        .body(axum::body::Body::from(
+            "user_id=anna%40example.com&password=wrong",
+        ))
+        .unwrap();
+    let r = t.send(req).await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    let location = r.header("location").unwrap();
+    assert!(
+        location.starts_with("/login?__path=%2Fapi%2Fauth%2Flogin&__err="),
+        "{location}"
+    );
     let ok = t
         .post_form(
             "auth/login",
