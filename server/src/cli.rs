@@ -160,7 +160,6 @@ fn init_tracing() {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let serve_args = match &cli.command {
         Some(Command::Serve(args)) => Some(args),
-        None => None,
         _ => None,
     };
     let overrides = Overrides {

@@ -259,15 +259,11 @@ pub async fn strict_forms(req: Request, next: Next) -> Response {
         }
         Err(problem) => {
             tracing::info!(?problem, path, "form refused");
-            let status = if problem == FormProblem::UnknownEndpoint {
-                StatusCode::NOT_FOUND
+            // The same JSON shape as an `AppError` from a server function.
+            let (status, body) = if problem == FormProblem::UnknownEndpoint {
+                (StatusCode::NOT_FOUND, r#"{"code":"not_found"}"#)
             } else {
-                StatusCode::BAD_REQUEST
-            };
-            let body = if status == StatusCode::NOT_FOUND {
-                r#"{"code":"not_found"}"#
-            } else {
-                r#"{"code":"invalid_input"}"#
+                (StatusCode::BAD_REQUEST, r#"{"code":"invalid_input"}"#)
             };
             (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
         }

@@ -16,14 +16,11 @@ pub struct AccountView {
 
 #[server(prefix = "/api", endpoint = "account/me")]
 pub async fn current_account() -> Result<AccountView, AppError> {
-    use crate::server::{app_state, request, session};
+    use crate::server::{app_state, session};
     crate::server::request::with_status(
         async move {
             let state = app_state()?;
-            let parts = request::current_parts().ok_or(AppError::Internal)?;
-            let (user, _) = session::current_session(&state, &parts)
-                .await?
-                .ok_or(AppError::NotSignedIn)?;
+            let (user, _, _) = session::require_user(&state).await?;
             let org = state
                 .store
                 .find_org(user.org_id)
@@ -52,10 +49,7 @@ pub async fn change_temporary_password(
     crate::server::request::with_status(
         async move {
             let state = app_state()?;
-            let parts = request::current_parts().ok_or(AppError::Internal)?;
-            let (user, hash) = session::current_session(&state, &parts)
-                .await?
-                .ok_or(AppError::NotSignedIn)?;
+            let (user, hash, parts) = session::require_user(&state).await?;
             let meta = request::RequestMeta::from_parts(&parts);
             let locale: crate::i18n::Locale = leptos_i18n::locale::resolve_locale();
             auth::change_temporary_password(

@@ -13,30 +13,19 @@ pub async fn login(user_id: String, password: SecretString) -> Result<(), AppErr
             let state = app_state()?;
             let parts = request::current_parts().ok_or(AppError::Internal)?;
             let meta = request::RequestMeta::from_parts(&parts);
-            let response =
-                use_context::<leptos_axum::ResponseOptions>().ok_or(AppError::Internal)?;
             let signed_in = match auth::sign_in(&state, &user_id, &password, &meta).await {
                 Ok(s) => s,
                 Err(e) => {
                     // Without JavaScript the form comes back empty after the redirect:
                     // keep the typed user ID for it, briefly, in a cookie only /login sees.
-                    if let Ok(v) =
-                        http::HeaderValue::from_str(&session::typed_user_id_cookie(&user_id))
-                    {
-                        response.append_header(http::header::SET_COOKIE, v);
-                    }
+                    // Best effort: the sign-in error is what the user must see.
+                    let _ = request::set_cookie(&session::typed_user_id_cookie(&user_id));
                     return Err(e);
                 }
             };
-            let cookie = session::set_cookie(&signed_in.token, state.settings.secure_cookies());
-            response.append_header(
-                http::header::SET_COOKIE,
-                http::HeaderValue::from_str(&cookie).map_err(|_| AppError::Internal)?,
-            );
-            response.append_header(
-                http::header::SET_COOKIE,
-                http::HeaderValue::from_static(session::CLEAR_TYPED_USER_ID),
-            );
+            let secure = state.settings.secure_cookies();
+            request::set_cookie(&session::set_cookie(&signed_in.token, secure))?;
+            request::set_cookie(session::CLEAR_TYPED_USER_ID)?;
             leptos_axum::redirect(if signed_in.must_change_password {
                 crate::routes::CHANGE_PASSWORD
             } else {
@@ -60,13 +49,7 @@ pub async fn logout() -> Result<(), AppError> {
                 let meta = request::RequestMeta::from_parts(&parts);
                 auth::sign_out(&state, &hash, &user, &meta).await?;
             }
-            let response =
-                use_context::<leptos_axum::ResponseOptions>().ok_or(AppError::Internal)?;
-            let cookie = session::clear_cookie(state.settings.secure_cookies());
-            response.append_header(
-                http::header::SET_COOKIE,
-                http::HeaderValue::from_str(&cookie).map_err(|_| AppError::Internal)?,
-            );
+            request::set_cookie(&session::clear_cookie(state.settings.secure_cookies()))?;
             leptos_axum::redirect(crate::routes::LOGIN);
             Ok(())
         }

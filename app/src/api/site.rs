@@ -37,14 +37,9 @@ pub async fn set_locale(locale: String, return_to: String) -> Result<(), AppErro
     crate::server::request::with_status(
         async move {
             let locale: Locale = locale.parse().map_err(|_| AppError::InvalidInput)?;
-            let response =
-                use_context::<leptos_axum::ResponseOptions>().ok_or(AppError::Internal)?;
-            let cookie =
-                format!("i18n_pref_locale={locale}; Path=/; Max-Age=31536000; SameSite=Lax");
-            response.append_header(
-                http::header::SET_COOKIE,
-                http::HeaderValue::from_str(&cookie).map_err(|_| AppError::Internal)?,
-            );
+            crate::server::request::set_cookie(&format!(
+                "i18n_pref_locale={locale}; Path=/; Max-Age=31536000; SameSite=Lax"
+            ))?;
             leptos_axum::redirect(&crate::routes::safe_return_path(&return_to));
             Ok(())
         }

@@ -31,6 +31,16 @@ pub fn current_parts() -> Option<Parts> {
     leptos::prelude::use_context::<Parts>()
 }
 
+/// Adds a `Set-Cookie` header to the response of the current server function.
+pub fn set_cookie(cookie: &str) -> Result<(), crate::error::AppError> {
+    let response = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+        .ok_or(crate::error::AppError::Internal)?;
+    let value =
+        http::HeaderValue::from_str(cookie).map_err(|_| crate::error::AppError::Internal)?;
+    response.append_header(http::header::SET_COOKIE, value);
+    Ok(())
+}
+
 /// Reads one cookie from the request.
 pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
     parts

@@ -116,6 +116,16 @@ pub async fn current_session(
         .map(|u| (u, hash)))
 }
 
+/// The signed-in user of the current server-function call, with their session's hash and
+/// the request, or `NotSignedIn`.
+pub async fn require_user(state: &AppState) -> Result<(User, String, Parts), AppError> {
+    let parts = super::request::current_parts().ok_or(AppError::Internal)?;
+    let (user, hash) = current_session(state, &parts)
+        .await?
+        .ok_or(AppError::NotSignedIn)?;
+    Ok((user, hash, parts))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
