@@ -3,6 +3,7 @@
 pub mod account;
 pub mod auth;
 pub mod dev;
+pub mod password;
 pub mod site;
 
 use leptos::server_fn::ServerFn;
@@ -19,6 +20,15 @@ pub const FORM_FIELDS: &[(&str, &[&str])] = &[
         <account::ChangeTemporaryPassword as ServerFn>::PATH,
         &["current", "new", "confirm"],
     ),
+    (<password::PasswordPolicy as ServerFn>::PATH, &[]),
+    (
+        <password::PasswordStrength as ServerFn>::PATH,
+        &["candidate"],
+    ),
+    (
+        <password::ChangePassword as ServerFn>::PATH,
+        &["current", "new", "confirm"],
+    ),
     (<site::SiteInfo as ServerFn>::PATH, &[]),
     (
         <site::SetLocale as ServerFn>::PATH,
@@ -32,6 +42,8 @@ pub const FORM_FIELDS: &[(&str, &[&str])] = &[
 pub fn form_page(endpoint: &str) -> &'static str {
     if endpoint == <account::ChangeTemporaryPassword as ServerFn>::PATH {
         crate::routes::CHANGE_PASSWORD
+    } else if endpoint == <password::ChangePassword as ServerFn>::PATH {
+        crate::routes::ACCOUNT_PASSWORD
     } else if endpoint == <auth::Logout as ServerFn>::PATH {
         crate::routes::ACCOUNT
     } else {

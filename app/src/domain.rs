@@ -5,3 +5,4 @@ pub mod lockout;
 pub mod password;
 pub mod policy;
 pub mod secret;
+pub mod strength;

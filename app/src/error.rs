@@ -22,12 +22,11 @@ pub enum AppError {
     UserIdInvalid,
     #[error("password required")]
     PasswordRequired,
-    #[error("password too short")]
-    PasswordTooShort { min: u32 },
-    #[error("password too long")]
-    PasswordTooLong { max: u32 },
-    #[error("password mismatch")]
-    PasswordMismatch,
+    /// A new password fails the policy; every reason at once, none quoting the password.
+    #[error("password rejected")]
+    PasswordRejected {
+        problems: Vec<crate::domain::password::PasswordProblem>,
+    },
     #[error("password unchanged")]
     PasswordUnchanged,
     #[error("current password wrong")]
@@ -53,9 +52,7 @@ impl AppError {
             AppError::InvalidInput => "invalid_input",
             AppError::UserIdInvalid => "user_id_invalid",
             AppError::PasswordRequired => "password_required",
-            AppError::PasswordTooShort { .. } => "password_too_short",
-            AppError::PasswordTooLong { .. } => "password_too_long",
-            AppError::PasswordMismatch => "password_mismatch",
+            AppError::PasswordRejected { .. } => "password_rejected",
             AppError::PasswordUnchanged => "password_unchanged",
             AppError::CurrentPasswordWrong => "current_password_wrong",
             AppError::Forbidden => "forbidden",

@@ -5,6 +5,9 @@ pub const LOGIN: &str = "/login";
 pub const RECOVER: &str = "/recover";
 pub const ACCOUNT: &str = "/account";
 pub const CHANGE_PASSWORD: &str = "/change-password";
+pub const ACCOUNT_PASSWORD: &str = "/account/password";
+/// Where a successful change lands: the account page with a one-line confirmation.
+pub const PASSWORD_CHANGED: &str = "/account?changed=password";
 pub const DEV_MAILBOX: &str = "/dev/mailbox";
 
 pub mod ids {
@@ -21,6 +24,12 @@ pub mod ids {
     pub const NEW_PASSWORD: &str = "new-password";
     pub const CONFIRM_PASSWORD: &str = "confirm-password";
     pub const CHANGE_SUBMIT: &str = "change-submit";
+    pub const SHOW_PASSWORD: &str = "show-password";
+    pub const PASSWORD_CHECKLIST: &str = "password-checklist";
+    pub const PASSWORD_SUMMARY: &str = "password-summary";
+    pub const STRENGTH: &str = "password-strength";
+    pub const CHANGE_PASSWORD_LINK: &str = "change-password-link";
+    pub const ACCOUNT_NOTICE: &str = "account-notice";
     pub const LANG_SWITCHER: &str = "lang-switcher";
     pub const MAILBOX_LIST: &str = "mailbox-list";
     pub const ORG_NAME: &str = "org-name";

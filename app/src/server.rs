@@ -5,9 +5,11 @@ pub mod clock;
 pub mod hashing;
 pub mod keys;
 pub mod outbox;
+pub mod password;
 pub mod request;
 pub mod session;
 pub mod state;
 pub mod store;
+pub mod strength;
 
 pub use state::{app_state, AppState};

@@ -2,8 +2,12 @@
 use crate::components::Layout;
 use crate::i18n::*;
 use crate::pages::{
-    account::AccountPage, change_password::ChangePasswordPage, login::LoginPage,
-    mailbox::MailboxPage, not_found::NotFoundPage, recover::RecoverPage,
+    account::AccountPage,
+    change_password::{AccountPasswordPage, ChangePasswordPage},
+    login::LoginPage,
+    mailbox::MailboxPage,
+    not_found::NotFoundPage,
+    recover::RecoverPage,
 };
 use crate::routes::{self, segment};
 use leptos::prelude::*;
@@ -92,6 +96,11 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=StaticSegment(segment(routes::CHANGE_PASSWORD))
                             view=ChangePasswordPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=(StaticSegment("account"), StaticSegment("password"))
+                            view=AccountPasswordPage
                             ssr=SsrMode::Async
                         />
                         <Route path=(StaticSegment("dev"), StaticSegment("mailbox")) view=MailboxPage ssr=SsrMode::Async/>

@@ -17,6 +17,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+mod policy;
+pub use policy::{check_password, PasswordCommand, TermsCommand, Verdict};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "regain",
@@ -46,6 +49,9 @@ pub enum Command {
     /// Manage users. No command sets or resets an existing user's password.
     #[command(subcommand)]
     User(UserCommand),
+    /// Test the password policy.
+    #[command(subcommand)]
+    Password(PasswordCommand),
 }
 
 #[derive(Debug, Args, Default)]
@@ -72,6 +78,9 @@ pub enum OrgCommand {
     },
     /// List organisations.
     List,
+    /// Manage an organisation's own banned password terms.
+    #[command(subcommand)]
+    Terms(TermsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -128,6 +137,9 @@ pub enum CliError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     App(String),
+    /// `password check` refused the password: its verdict is already printed.
+    #[error("password rejected")]
+    Rejected,
 }
 
 impl From<app::error::AppError> for CliError {
@@ -141,9 +153,11 @@ pub async fn main() -> ExitCode {
     init_tracing();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Rejected) => ExitCode::from(1),
+        // 2, so a script can tell a failed command from `password check`'s rejection.
         Err(e) => {
             eprintln!("regain: {e}");
-            ExitCode::FAILURE
+            ExitCode::from(2)
         }
     }
 }
@@ -181,6 +195,22 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Some(Command::Org(cmd)) => org_command(&config, cmd).await,
         Some(Command::User(cmd)) => user_command(&config, cmd).await,
+        Some(Command::Password(PasswordCommand::Check { org, email })) => {
+            let store = open_store(&config).await?;
+            let accepted = check_password(
+                &store,
+                &org,
+                &email,
+                &mut std::io::stdin().lock(),
+                &mut std::io::stdout().lock(),
+            )
+            .await;
+            store.close().await;
+            match accepted? {
+                true => Ok(()),
+                false => Err(CliError::Rejected),
+            }
+        }
     }
 }
 
@@ -279,6 +309,11 @@ async fn org_command(config: &Config, cmd: OrgCommand) -> Result<(), CliError> {
             for org in store.list_orgs().await? {
                 println!("{}\t{}\t{}", org.slug, org.name, org.domains.join(","));
             }
+        }
+        OrgCommand::Terms(cmd) => {
+            let result = policy::terms_command(&store, cmd, now).await;
+            store.close().await;
+            return result;
         }
     }
     store.close().await;

@@ -45,15 +45,13 @@ pub async fn change_temporary_password(
     new: SecretString,
     confirm: SecretString,
 ) -> Result<(), AppError> {
-    use crate::server::{app_state, auth, request, session};
     crate::server::request::with_status(
         async move {
-            let state = app_state()?;
-            let (user, hash, parts) = session::require_user(&state).await?;
-            let meta = request::RequestMeta::from_parts(&parts);
-            let locale: crate::i18n::Locale = leptos_i18n::locale::resolve_locale();
-            auth::change_temporary_password(
-                &state, &user, &hash, &current, &new, &confirm, locale, &meta,
+            crate::server::password::change_for_signed_in_user(
+                &current,
+                &new,
+                &confirm,
+                "temporary",
             )
             .await?;
             leptos_axum::redirect(crate::routes::ACCOUNT);

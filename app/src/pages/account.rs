@@ -16,9 +16,17 @@ pub fn AccountPage() -> impl IntoView {
     let account = Resource::new(|| (), |_| current_account());
     let logout = ServerAction::<Logout>::new();
     let logout_error = Signal::derive(move || logout.value().get().and_then(Result::err));
+    // Set by the redirect after a successful change; it carries no secret.
+    let query = leptos_router::hooks::use_query_map();
+    let changed = move || query.with(|q| q.get("changed").as_deref() == Some("password"));
     view! {
         <Title text=move || t_string!(i18n, account.title).to_string()/>
         <h1>{t!(i18n, account.title)}</h1>
+        <Show when=changed>
+            <p id=ids::ACCOUNT_NOTICE class="notice" role="status">
+                {t!(i18n, account.password_changed)}
+            </p>
+        </Show>
         <Suspense fallback=move || view! { <p>{t!(i18n, account.loading)}</p> }>
             {move || Suspend::new(async move {
                 match account.await {
@@ -43,6 +51,11 @@ pub fn AccountPage() -> impl IntoView {
                                     }}
                                 </dd>
                             </dl>
+                            <p>
+                                <a id=ids::CHANGE_PASSWORD_LINK href=routes::ACCOUNT_PASSWORD>
+                                    {t!(i18n, account.change_password)}
+                                </a>
+                            </p>
                         }
                             .into_any()
                     }

@@ -1,17 +1,15 @@
-//! Sign-in, sign-out and the change of a temporary password. The server functions in
+//! Sign-in and sign-out. The server functions in
 //! `crate::api::auth` are thin wrappers around these.
 use super::audit::{self, FAILURE, SUCCESS};
 use super::request::RequestMeta;
 use super::session;
 use super::state::AppState;
-use super::store::users::OwnPasswordChange;
 use super::store::{User, UserStatus};
 use crate::domain::identifier::normalize_email;
 use crate::domain::lockout::{LockoutPolicy, LockoutState};
-use crate::domain::password::{check_new_password, MAX_INPUT_BYTES};
+use crate::domain::password::MAX_INPUT_BYTES;
 use crate::domain::secret::SecretString;
 use crate::error::AppError;
-use crate::i18n::Locale;
 
 #[derive(Debug)]
 pub struct SignedIn {
@@ -158,60 +156,4 @@ pub async fn sign_out(
         .audit(&audit::by_user(now, "signout", SUCCESS, meta, user))
         .await?;
     Ok(())
-}
-
-/// The forced change at first sign-in: the temporary password proves who this is; every
-/// other session is revoked and the user is told by mail.
-#[allow(clippy::too_many_arguments)] // each is a distinct input of one user action
-pub async fn change_temporary_password(
-    state: &AppState,
-    user: &User,
-    session_hash: &str,
-    current: &SecretString,
-    new: &SecretString,
-    confirm: &SecretString,
-    locale: Locale,
-    meta: &RequestMeta,
-) -> Result<(), AppError> {
-    let org = state
-        .store
-        .find_org(user.org_id)
-        .await?
-        .ok_or(AppError::Internal)?;
-    let normalized = check_new_password(
-        new.expose(),
-        confirm.expose(),
-        org.policy.password_min_length,
-    )?;
-    let Some(old_hash) = user.password_hash.as_deref() else {
-        return Err(AppError::CurrentPasswordWrong);
-    };
-    if current.expose().len() > MAX_INPUT_BYTES
-        || !state.hasher.verify(current, Some(old_hash)).await?.matches
-    {
-        let now = state.now();
-        let mut event = audit::by_user(now, "password.change", FAILURE, meta, user);
-        event.detail = "current_password_wrong".into();
-        state.store.audit(&event).await?;
-        return Err(AppError::CurrentPasswordWrong);
-    }
-    if crate::domain::password::normalize_password(current.expose()) == normalized {
-        return Err(AppError::PasswordUnchanged);
-    }
-    let new_hash = state.hasher.hash(new).await?;
-    let now = state.now();
-    let change = OwnPasswordChange {
-        user_id: user.id,
-        old_hash,
-        new_hash: &new_hash,
-        keep_session: Some(session_hash),
-        notice: super::outbox::password_changed(user, locale, now),
-        audit: audit::by_user(now, "password.change", SUCCESS, meta, user),
-    };
-    if state.store.change_own_password(&change, now).await? {
-        Ok(())
-    } else {
-        // Someone changed it between our check and our write: make them start over.
-        Err(AppError::CurrentPasswordWrong)
-    }
 }

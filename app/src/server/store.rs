@@ -8,6 +8,7 @@ use sqlx::{AnyPool, Executor};
 pub mod audit;
 pub mod orgs;
 pub mod outbox;
+pub mod password_policy;
 pub mod sessions;
 pub mod users;
 
@@ -39,6 +40,8 @@ pub enum StoreError {
     NotFound(&'static str),
     #[error("stored data is invalid: {0}")]
     Corrupt(&'static str),
+    #[error("the list may hold at most {max} terms")]
+    TooMany { max: usize },
     #[error("the row changed under us too often; try again")]
     Contended,
 }

@@ -14,5 +14,6 @@ mod config;
 mod headers;
 mod i18n;
 mod logs;
+mod password_policy;
 mod signin;
 mod temporary_password;

@@ -65,17 +65,23 @@ async fn change_needs_the_temporary_password_and_a_valid_new_one(db: Db) {
     let t = TestApp::new(db).await;
     t.user("new@example.com", Role::User, true).await;
     let cookie = t.sign_in("new@example.com", PASSWORD).await;
-    let cases: [(&str, &str, &str, &str); 5] = [
+    let cases: [(&str, &str, &str, &str); 6] = [
         ("wrong temporary", NEW, NEW, "current_password_wrong"),
-        (PASSWORD, "short", "short", "password_too_short"),
+        (PASSWORD, "short", "short", r#""rule":"too_short""#),
         (
             PASSWORD,
             NEW,
             "something else entirely",
-            "password_mismatch",
+            r#""rule":"mismatch""#,
         ),
         (PASSWORD, PASSWORD, PASSWORD, "password_unchanged"),
-        (PASSWORD, "", "", "password_required"),
+        (PASSWORD, "", "", r#""rule":"required""#),
+        (
+            PASSWORD,
+            "Password123!",
+            "Password123!",
+            r#""rule":"too_guessable""#,
+        ),
     ];
     for (current, new, confirm, code) in cases {
         let r = t

@@ -252,6 +252,8 @@ pub struct OwnPasswordChange<'a> {
     /// the stored one, so two concurrent changes can't both win.
     pub old_hash: &'a str,
     pub new_hash: &'a str,
+    /// How many earlier hashes to keep for the history check (the policy's N).
+    pub history_keep: u8,
     /// The session that made the change stays; every other one is revoked.
     pub keep_session: Option<&'a str>,
     pub notice: super::outbox::NewMessage,
@@ -281,6 +283,14 @@ impl Store {
             tx.rollback().await?;
             return Ok(false);
         }
+        super::password_policy::push_history(
+            &mut tx,
+            change.user_id,
+            change.old_hash,
+            change.history_keep,
+            now,
+        )
+        .await?;
         super::sessions::revoke_all_for_user(&mut *tx, change.user_id, change.keep_session, now)
             .await?;
         super::outbox::enqueue(&mut *tx, &change.notice, now).await?;
