@@ -59,9 +59,33 @@ export function createUserWithTemporaryPassword(): { email: string; password: st
   const out = execFileSync(
     process.env.REGAIN_BIN!,
     ["user", "add", "--org", "demo", "--email", email, "--name", "E2E Person", "--temporary-password"],
-    { env: { ...process.env }, encoding: "utf8" },
+    // REGAIN_BIN is ours, not the portal's: passed on, it would be read as a config key.
+    { env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "REGAIN_BIN")), encoding: "utf8" },
   );
   const match = out.match(/temporary password[^:]*: (\S+)/);
   if (!match) throw new Error(`no temporary password in: ${out}`);
   return { email, password: match[1] };
+}
+
+/// A checklist line of the new-password component.
+export const rule = (page: Page, name: string) => page.locator(`#${ids.passwordChecklist} li[data-rule="${name}"]`);
+
+/// Fills and submits a password form: current password, new one twice.
+export async function submitPasswordChange(page: Page, current: string, next: string, confirm = next) {
+  await byId(page, ids.currentPassword).fill(current);
+  await byId(page, ids.newPassword).fill(next);
+  await byId(page, ids.confirmPassword).fill(confirm);
+  await byId(page, ids.changeSubmit).click();
+}
+
+/// A fresh user who has replaced their temporary password with `password` and is signed in.
+export async function signedInUserWithPassword(page: Page, password: string): Promise<{ email: string }> {
+  const user = createUserWithTemporaryPassword();
+  await signIn(page, user.email, user.password);
+  await expect(page).toHaveURL(new RegExp(`${routes.changePassword}$`));
+  await settle(page);
+  await submitPasswordChange(page, user.password, password);
+  await expect(page).toHaveURL(new RegExp(`${routes.account}$`));
+  await settle(page);
+  return { email: user.email };
 }

@@ -4,6 +4,7 @@ export const routes = {
   recover: "/recover",
   account: "/account",
   changePassword: "/change-password",
+  accountPassword: "/account/password",
   devMailbox: "/dev/mailbox",
 };
 
@@ -21,6 +22,12 @@ export const ids = {
   newPassword: "new-password",
   confirmPassword: "confirm-password",
   changeSubmit: "change-submit",
+  showPassword: "show-password",
+  passwordChecklist: "password-checklist",
+  passwordSummary: "password-summary",
+  strength: "password-strength",
+  changePasswordLink: "change-password-link",
+  accountNotice: "account-notice",
   langSwitcher: "lang-switcher",
   mailboxList: "mailbox-list",
   orgName: "org-name",

@@ -353,12 +353,12 @@ mod tests {
                 found: vec![TermSource::Common]
             }]
         );
-        assert_eq!(
-            problems("Fabrikam2026!"),
-            vec![PasswordProblem::TooGuessable {
-                found: vec![TermSource::Organisation]
-            }]
-        );
+        match problems("Fabrikam2026!").as_slice() {
+            [PasswordProblem::TooGuessable { found }] => {
+                assert!(found.contains(&TermSource::Organisation), "{found:?}");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
         match problems("RossiContoso1").as_slice() {
             [PasswordProblem::TooGuessable { found }] => {
                 assert!(found.contains(&TermSource::PersonalName));

@@ -55,10 +55,13 @@ const COMMON_PASSWORDS: &str = include_str!("../../../data/common-passwords.txt"
 /// context-dependent final sigma) because then normalising a piece of a password gives
 /// the same piece of the normalised password, which substring matching relies on.
 pub fn normalize_for_screening(nfkc: &str) -> String {
+    screening_chars(nfkc).collect()
+}
+
+fn screening_chars(nfkc: &str) -> impl Iterator<Item = char> + '_ {
     nfkc.chars()
         .flat_map(char::to_lowercase)
         .map(undo_substitution)
-        .collect()
 }
 
 fn undo_substitution(c: char) -> char {
@@ -70,7 +73,7 @@ fn undo_substitution(c: char) -> char {
 
 /// Normalised characters of a term, or `None` when it is too short to keep.
 fn term_chars(term: &str) -> Option<Vec<char>> {
-    let chars: Vec<char> = normalize_for_screening(term).chars().collect();
+    let chars: Vec<char> = screening_chars(term).collect();
     (chars.len() >= MIN_TERM_CHARS).then_some(chars)
 }
 
@@ -349,7 +352,7 @@ impl Cover {
 /// way of covering the password with non-overlapping found terms: the strictest reading
 /// of Microsoft's rule, and the one that does not depend on the order terms are found in.
 pub fn screen(nfkc_password: &str, input: &ScreeningInput<'_>) -> Screening {
-    let text: Vec<char> = normalize_for_screening(nfkc_password).chars().collect();
+    let text: Vec<char> = screening_chars(nfkc_password).collect();
     let names: Vec<Vec<char>> = name_terms(input.first_name)
         .into_iter()
         .chain(name_terms(input.last_name))
