@@ -57,6 +57,8 @@ pub fn safe_return_path(candidate: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn return_paths_stay_on_this_site() {

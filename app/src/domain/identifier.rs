@@ -49,6 +49,8 @@ pub fn email_domain(canonical: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn canonical_form_folds_case_width_and_space() {

@@ -66,6 +66,8 @@ impl LockoutState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn fail_n(n: u32, now: i64) -> LockoutState {
         let policy = LockoutPolicy::default();

@@ -31,6 +31,8 @@ impl fmt::Debug for SecretString {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn debug_never_shows_the_value() {
