@@ -14,7 +14,17 @@ export async function open(page: Page, path: string) {
 
 export async function settle(page: Page) {
   const js = test.info().project.use.javaScriptEnabled !== false;
-  if (js) await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  if (!js) return;
+  try {
+    await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  } catch (e) {
+    // Seen rarely under load on the release build: say what the page had fetched by then.
+    const resources = await page.evaluate(() =>
+      performance.getEntriesByType("resource").map((r) => `${r.name} at ${Math.round(r.startTime)} ms took ${Math.round(r.duration)} ms`),
+    );
+    console.log(`not hydrated: ${page.url()}\n  ${resources.join("\n  ")}`);
+    throw e;
+  }
 }
 
 export async function signIn(page: Page, email: string, password: string) {

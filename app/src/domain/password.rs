@@ -409,4 +409,56 @@ mod tests {
             Err(TermError::TooShort { min: 4 })
         );
     }
+
+    /// `println!` is swallowed under wasm-bindgen-test; its console is not.
+    macro_rules! report {
+        ($($arg:tt)*) => {{
+            #[cfg(target_arch = "wasm32")]
+            wasm_bindgen_test::console_log!($($arg)*);
+            #[cfg(not(target_arch = "wasm32"))]
+            println!($($arg)*);
+        }};
+    }
+
+    /// Milliseconds from a monotonic-enough clock on either target.
+    fn now_ms() -> f64 {
+        #[cfg(target_arch = "wasm32")]
+        {
+            js_sys::Date::now()
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+            START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64() * 1000.0
+        }
+    }
+
+    /// A benchmark, not a test: prints how long one assessment takes on this target and
+    /// asserts nothing. On wasm32 (V8, as in Chromium):
+    /// `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test -p app
+    /// --lib --release --target wasm32-unknown-unknown -- --include-ignored assessment_timing`
+    #[test]
+    #[ignore = "benchmark: prints timings"]
+    fn assessment_timing() {
+        let t = now_ms();
+        let global = BannedTerms::global().len();
+        let build_global = now_ms() - t;
+        let mut rules = rules();
+        rules.custom_terms = (0..1000).map(|i| format!("term{i:05}")).collect();
+        let t = now_ms();
+        let custom = BannedTerms::new(&rules.custom_terms);
+        let build_custom = now_ms() - t;
+        report!("index: global list ({global} terms) {build_global:.1} ms, 1000 custom terms {build_custom:.1} ms");
+        for length in [12usize, 20, 64, 256] {
+            let candidate: String = "violet tractor sings at dawn ".chars().cycle().take(length).collect();
+            let runs = 200;
+            let t = now_ms();
+            for _ in 0..runs {
+                std::hint::black_box(assess(&candidate, &candidate, &rules, &custom));
+            }
+            let each = (now_ms() - t) / f64::from(runs);
+            report!("assess {length:>3} chars: {:.3} ms", each);
+        }
+    }
 }
+

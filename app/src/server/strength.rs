@@ -136,4 +136,28 @@ mod tests {
         let long = "violet tractor sings ".repeat(12);
         assert!(estimate(&long, &rules()).score >= 3);
     }
+
+    /// A benchmark, not a test: prints the time of one estimate, asserts nothing.
+    /// `cargo test -p app --features ssr --lib --release -- --include-ignored
+    /// estimate_timing --nocapture`
+    #[test]
+    #[ignore = "benchmark: prints timings"]
+    fn estimate_timing() {
+        let rules = rules();
+        for length in [12usize, 20, 64, 100] {
+            let candidate: String = "violet tractor sings at dawn "
+                .chars()
+                .cycle()
+                .take(length)
+                .collect();
+            let runs = 50u32;
+            let t = std::time::Instant::now();
+            for _ in 0..runs {
+                std::hint::black_box(estimate(&candidate, &rules));
+            }
+            let each = t.elapsed().as_secs_f64() * 1000.0 / f64::from(runs);
+            println!("zxcvbn estimate {length:>3} chars: {each:.3} ms");
+        }
+    }
 }
+
