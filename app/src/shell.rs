@@ -88,10 +88,14 @@ pub fn App() -> impl IntoView {
             <AppTitle/>
             <Router>
                 <Layout>
+                    // Every page renders whole before its headers go out (`Async`): with
+                    // streaming, the headers could leave before the shell had set the
+                    // page's CSP with its nonce, and the strict default CSP then blocked the
+                    // hydration scripts (seen under load in the release end-to-end run).
                     <Routes fallback=NotFoundPage>
-                        <Route path=StaticSegment("") view=|| view! { <Redirect path=routes::LOGIN/> }/>
-                        <Route path=StaticSegment(segment(routes::LOGIN)) view=LoginPage/>
-                        <Route path=StaticSegment(segment(routes::RECOVER)) view=RecoverPage/>
+                        <Route path=StaticSegment("") view=|| view! { <Redirect path=routes::LOGIN/> } ssr=SsrMode::Async/>
+                        <Route path=StaticSegment(segment(routes::LOGIN)) view=LoginPage ssr=SsrMode::Async/>
+                        <Route path=StaticSegment(segment(routes::RECOVER)) view=RecoverPage ssr=SsrMode::Async/>
                         <Route path=StaticSegment(segment(routes::ACCOUNT)) view=AccountPage ssr=SsrMode::Async/>
                         <Route
                             path=StaticSegment(segment(routes::CHANGE_PASSWORD))

@@ -6,8 +6,19 @@ import { demo, ids, routes } from "./ids";
 
 export const byId = (page: Page, id: string) => page.locator(`#${id}`);
 
+/// What each page reported to its console, for the diagnosis when hydration fails.
+const consoles = new WeakMap<Page, string[]>();
+function listen(page: Page) {
+  if (consoles.has(page)) return;
+  const lines: string[] = [];
+  consoles.set(page, lines);
+  page.on("pageerror", (e) => lines.push(`pageerror: ${e}`));
+  page.on("console", (m) => m.type() !== "log" && lines.push(`${m.type()}: ${m.text()}`));
+}
+
 /// Opens a page; with JavaScript on, waits until the wasm has hydrated it.
 export async function open(page: Page, path: string) {
+  listen(page);
   await page.goto(path);
   await settle(page);
 }
@@ -22,7 +33,8 @@ export async function settle(page: Page) {
     const resources = await page.evaluate(() =>
       performance.getEntriesByType("resource").map((r) => `${r.name} at ${Math.round(r.startTime)} ms took ${Math.round(r.duration)} ms`),
     );
-    console.log(`not hydrated: ${page.url()}\n  ${resources.join("\n  ")}`);
+    const messages = consoles.get(page) ?? [];
+    console.log(`not hydrated: ${page.url()}\n  ${[...resources, ...messages].join("\n  ")}`);
     throw e;
   }
 }

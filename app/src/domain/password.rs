@@ -6,7 +6,6 @@
 use crate::error::AppError;
 use banned::{BannedTerms, Screening, ScreeningInput, TermSource};
 use serde::{Deserialize, Serialize};
-use unicode_normalization::UnicodeNormalization;
 
 pub mod banned;
 
@@ -26,8 +25,18 @@ pub const MAX_CUSTOM_TERMS: usize = 1000;
 pub const CUSTOM_TERM_CHARS: (usize, usize) = (4, 16);
 
 /// The form every password takes before it is hashed or compared.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn normalize_password(raw: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
     raw.nfkc().collect()
+}
+
+/// In the browser, the engine's own NFKC (`String.prototype.normalize`): the Unicode
+/// tables of the Rust implementation would add about 100 KB (brotli) to the bundle for the
+/// same answer. The server, which decides, always uses the Rust one.
+#[cfg(target_arch = "wasm32")]
+pub fn normalize_password(raw: &str) -> String {
+    String::from(js_sys::JsString::from(raw).normalize("NFKC"))
 }
 
 /// What the checks need to know besides the password. The server sends it to the
@@ -429,7 +438,11 @@ mod tests {
         #[cfg(not(target_arch = "wasm32"))]
         {
             static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-            START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64() * 1000.0
+            START
+                .get_or_init(std::time::Instant::now)
+                .elapsed()
+                .as_secs_f64()
+                * 1000.0
         }
     }
 
@@ -450,7 +463,11 @@ mod tests {
         let build_custom = now_ms() - t;
         report!("index: global list ({global} terms) {build_global:.1} ms, 1000 custom terms {build_custom:.1} ms");
         for length in [12usize, 20, 64, 256] {
-            let candidate: String = "violet tractor sings at dawn ".chars().cycle().take(length).collect();
+            let candidate: String = "violet tractor sings at dawn "
+                .chars()
+                .cycle()
+                .take(length)
+                .collect();
             let runs = 200;
             let t = now_ms();
             for _ in 0..runs {
@@ -461,4 +478,3 @@ mod tests {
         }
     }
 }
-
