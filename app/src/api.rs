@@ -4,6 +4,7 @@ pub mod account;
 pub mod auth;
 pub mod dev;
 pub mod password;
+pub mod security;
 pub mod site;
 
 use leptos::server_fn::ServerFn;
@@ -35,6 +36,40 @@ pub const FORM_FIELDS: &[(&str, &[&str])] = &[
         &["locale", "return_to"],
     ),
     (<dev::DevMailbox as ServerFn>::PATH, &[]),
+    (<security::SecurityInfo as ServerFn>::PATH, &[]),
+    (<security::Reauthenticate as ServerFn>::PATH, &["password"]),
+    (<security::AddEmail as ServerFn>::PATH, &["address"]),
+    (<security::AddPhone as ServerFn>::PATH, &["number"]),
+    (<security::PendingVerification as ServerFn>::PATH, &[]),
+    (
+        <security::VerifyMethod as ServerFn>::PATH,
+        &["method", "code"],
+    ),
+    (<security::ResendCode as ServerFn>::PATH, &["method"]),
+    (<security::RemoveMethod as ServerFn>::PATH, &["method"]),
+    (<security::BeginAuthenticator as ServerFn>::PATH, &[]),
+    (<security::AuthenticatorSetup as ServerFn>::PATH, &[]),
+    (<security::ConfirmAuthenticator as ServerFn>::PATH, &["code"]),
+    (<security::GenerateRecoveryCodes as ServerFn>::PATH, &[]),
+    (<security::RecoveryCodesToShow as ServerFn>::PATH, &[]),
+    (<security::RecoveryCodesSaved as ServerFn>::PATH, &[]),
+    (<security::QuestionsForm as ServerFn>::PATH, &[]),
+    (
+        <security::SaveAnswers as ServerFn>::PATH,
+        &[
+            "question_1",
+            "answer_1",
+            "question_2",
+            "answer_2",
+            "question_3",
+            "answer_3",
+            "question_4",
+            "answer_4",
+            "question_5",
+            "answer_5",
+        ],
+    ),
+    (<security::ConfirmMethods as ServerFn>::PATH, &[]),
 ];
 
 /// The page whose form posts to this server function: where a failed post without
@@ -46,7 +81,32 @@ pub fn form_page(endpoint: &str) -> &'static str {
         crate::routes::ACCOUNT_PASSWORD
     } else if endpoint == <auth::Logout as ServerFn>::PATH {
         crate::routes::ACCOUNT
+    } else if let Some(page) = security_form_page(endpoint) {
+        page
     } else {
         crate::routes::LOGIN
     }
+}
+
+fn security_form_page(endpoint: &str) -> Option<&'static str> {
+    use crate::routes;
+    let pages: [(&str, &'static str); 10] = [
+        (<security::Reauthenticate as ServerFn>::PATH, routes::SECURITY_INFO),
+        (<security::AddEmail as ServerFn>::PATH, routes::SECURITY_INFO),
+        (<security::AddPhone as ServerFn>::PATH, routes::SECURITY_INFO),
+        (<security::RemoveMethod as ServerFn>::PATH, routes::SECURITY_INFO),
+        (<security::BeginAuthenticator as ServerFn>::PATH, routes::SECURITY_INFO),
+        (<security::GenerateRecoveryCodes as ServerFn>::PATH, routes::SECURITY_INFO),
+        (<security::VerifyMethod as ServerFn>::PATH, routes::SECURITY_VERIFY),
+        (<security::ResendCode as ServerFn>::PATH, routes::SECURITY_VERIFY),
+        (
+            <security::ConfirmAuthenticator as ServerFn>::PATH,
+            routes::SECURITY_AUTHENTICATOR,
+        ),
+        (<security::SaveAnswers as ServerFn>::PATH, routes::SECURITY_QUESTIONS),
+    ];
+    pages
+        .into_iter()
+        .find(|(path, _)| *path == endpoint)
+        .map(|(_, page)| page)
 }

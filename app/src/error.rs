@@ -31,6 +31,33 @@ pub enum AppError {
     PasswordUnchanged,
     #[error("current password wrong")]
     CurrentPasswordWrong,
+    /// Changing security info needs a sign-in less than ten minutes old.
+    #[error("reauthentication required")]
+    ReauthRequired,
+    #[error("code wrong")]
+    CodeWrong { remaining: i64 },
+    /// No live code: expired, used, replaced by a resend, or out of tries.
+    #[error("code expired")]
+    CodeExpired,
+    #[error("too soon")]
+    TooSoon { wait_seconds: i64 },
+    #[error("email invalid")]
+    EmailInvalid,
+    #[error("phone invalid")]
+    PhoneInvalid,
+    #[error("phone region not allowed")]
+    PhoneRegionNotAllowed,
+    #[error("method already registered")]
+    MethodExists,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("authenticator code wrong")]
+    TotpWrong,
+    /// The code of a time step that was already accepted once.
+    #[error("authenticator code already used")]
+    TotpReplayed,
+    #[error("answers invalid")]
+    AnswersInvalid,
     #[error("forbidden")]
     Forbidden,
     #[error("not found")]
@@ -55,6 +82,18 @@ impl AppError {
             AppError::PasswordRejected { .. } => "password_rejected",
             AppError::PasswordUnchanged => "password_unchanged",
             AppError::CurrentPasswordWrong => "current_password_wrong",
+            AppError::ReauthRequired => "reauth_required",
+            AppError::CodeWrong { .. } => "code_wrong",
+            AppError::CodeExpired => "code_expired",
+            AppError::TooSoon { .. } => "too_soon",
+            AppError::EmailInvalid => "email_invalid",
+            AppError::PhoneInvalid => "phone_invalid",
+            AppError::PhoneRegionNotAllowed => "phone_region_not_allowed",
+            AppError::MethodExists => "method_exists",
+            AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::TotpWrong => "totp_wrong",
+            AppError::TotpReplayed => "totp_replayed",
+            AppError::AnswersInvalid => "answers_invalid",
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
             AppError::Internal => "internal",
@@ -67,7 +106,8 @@ impl AppError {
         match self {
             AppError::InvalidCredentials | AppError::NotSignedIn => 401,
             AppError::Busy => 503,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::ReauthRequired | AppError::MethodNotAllowed => 403,
+            AppError::TooSoon { .. } => 429,
             AppError::NotFound => 404,
             AppError::Internal | AppError::Network => 500,
             _ => 400,

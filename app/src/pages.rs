@@ -5,3 +5,4 @@ pub mod login;
 pub mod mailbox;
 pub mod not_found;
 pub mod recover;
+pub mod security;

@@ -9,6 +9,23 @@ pub const ACCOUNT_PASSWORD: &str = "/account/password";
 /// Where a successful change lands: the account page with a one-line confirmation.
 pub const PASSWORD_CHANGED: &str = "/account?changed=password";
 pub const DEV_MAILBOX: &str = "/dev/mailbox";
+/// Security info: the recovery methods of the signed-in user.
+pub const SECURITY_INFO: &str = "/account/security";
+pub const SECURITY_VERIFY: &str = "/account/security/verify";
+pub const SECURITY_AUTHENTICATOR: &str = "/account/security/authenticator";
+pub const SECURITY_CODES: &str = "/account/security/recovery-codes";
+/// The same codes as a text file to keep (read only, for the session that made them).
+pub const SECURITY_CODES_TXT: &str = "/account/security/recovery-codes.txt";
+pub const SECURITY_QUESTIONS: &str = "/account/security/questions";
+/// Where a successful change lands: the page with a one-line confirmation.
+pub const SECURITY_DONE_ADDED: &str = "/account/security?done=added";
+pub const SECURITY_DONE_REMOVED: &str = "/account/security?done=removed";
+pub const SECURITY_DONE_QUESTIONS: &str = "/account/security?done=questions";
+pub const SECURITY_VERIFY_RESENT: &str = "/account/security/verify?resent=1";
+/// "More information required": after sign-in, when the account can't recover alone.
+pub const SECURITY_REQUIRED: &str = "/account/security/required";
+/// "Are these still current?": after sign-in, when re-confirmation is due.
+pub const SECURITY_CONFIRM: &str = "/account/security/confirm";
 
 pub mod ids {
     pub const MAIN: &str = "main";
@@ -33,6 +50,26 @@ pub mod ids {
     pub const LANG_SWITCHER: &str = "lang-switcher";
     pub const MAILBOX_LIST: &str = "mailbox-list";
     pub const ORG_NAME: &str = "org-name";
+    pub const SECURITY_INFO_LINK: &str = "security-info-link";
+    pub const REAUTH_FORM: &str = "reauth-form";
+    pub const REAUTH_PASSWORD: &str = "reauth-password";
+    pub const METHODS_LIST: &str = "methods-list";
+    pub const ADD_EMAIL: &str = "add-email";
+    pub const ADD_PHONE: &str = "add-phone";
+    pub const VERIFY_CODE: &str = "verify-code";
+    pub const VERIFY_SUBMIT: &str = "verify-submit";
+    pub const RESEND: &str = "resend-code";
+    pub const ADD_AUTHENTICATOR: &str = "add-authenticator";
+    pub const TOTP_SECRET: &str = "totp-secret";
+    pub const TOTP_CODE: &str = "totp-code";
+    pub const GENERATE_CODES: &str = "generate-codes";
+    pub const RECOVERY_CODES: &str = "recovery-codes";
+    pub const CODES_SAVED: &str = "codes-saved";
+    pub const CODES_LEFT: &str = "codes-left";
+    pub const SECURITY_NOTICE: &str = "security-notice";
+    pub const QUESTIONS_FORM: &str = "questions-form";
+    pub const SKIP_REGISTRATION: &str = "skip-registration";
+    pub const CONFIRM_CURRENT: &str = "confirm-current";
 }
 
 /// The path without its leading slash, as a router segment.

@@ -7,6 +7,7 @@ pub mod keys;
 pub mod outbox;
 pub mod password;
 pub mod request;
+pub mod security_info;
 pub mod session;
 pub mod state;
 pub mod store;

@@ -8,6 +8,11 @@ use crate::pages::{
     mailbox::MailboxPage,
     not_found::NotFoundPage,
     recover::RecoverPage,
+    security::{
+        authenticator::SecurityAuthenticatorPage, codes::SecurityCodesPage,
+        questions::SecurityQuestionsPage, verify::SecurityVerifyPage, SecurityConfirmPage,
+        SecurityPage, SecurityRequiredPage,
+    },
 };
 use crate::routes::{self, segment};
 use leptos::prelude::*;
@@ -108,6 +113,37 @@ pub fn App() -> impl IntoView {
                             ssr=SsrMode::Async
                         />
                         <Route path=(StaticSegment("dev"), StaticSegment("mailbox")) view=MailboxPage ssr=SsrMode::Async/>
+                        <Route path=(StaticSegment("account"), StaticSegment("security")) view=SecurityPage ssr=SsrMode::Async/>
+                        <Route
+                            path=(StaticSegment("account"), StaticSegment("security"), StaticSegment("verify"))
+                            view=SecurityVerifyPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=(StaticSegment("account"), StaticSegment("security"), StaticSegment("authenticator"))
+                            view=SecurityAuthenticatorPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=(StaticSegment("account"), StaticSegment("security"), StaticSegment("recovery-codes"))
+                            view=SecurityCodesPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=(StaticSegment("account"), StaticSegment("security"), StaticSegment("questions"))
+                            view=SecurityQuestionsPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=(StaticSegment("account"), StaticSegment("security"), StaticSegment("required"))
+                            view=SecurityRequiredPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=(StaticSegment("account"), StaticSegment("security"), StaticSegment("confirm"))
+                            view=SecurityConfirmPage
+                            ssr=SsrMode::Async
+                        />
                     </Routes>
                 </Layout>
             </Router>

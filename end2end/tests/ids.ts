@@ -6,6 +6,13 @@ export const routes = {
   changePassword: "/change-password",
   accountPassword: "/account/password",
   devMailbox: "/dev/mailbox",
+  securityInfo: "/account/security",
+  securityVerify: "/account/security/verify",
+  securityAuthenticator: "/account/security/authenticator",
+  securityCodes: "/account/security/recovery-codes",
+  securityQuestions: "/account/security/questions",
+  securityRequired: "/account/security/required",
+  securityConfirm: "/account/security/confirm",
 };
 
 export const ids = {
@@ -31,6 +38,26 @@ export const ids = {
   langSwitcher: "lang-switcher",
   mailboxList: "mailbox-list",
   orgName: "org-name",
+  securityInfoLink: "security-info-link",
+  reauthForm: "reauth-form",
+  reauthPassword: "reauth-password",
+  methodsList: "methods-list",
+  addEmail: "add-email",
+  addPhone: "add-phone",
+  verifyCode: "verify-code",
+  verifySubmit: "verify-submit",
+  resend: "resend-code",
+  addAuthenticator: "add-authenticator",
+  totpSecret: "totp-secret",
+  totpCode: "totp-code",
+  generateCodes: "generate-codes",
+  recoveryCodes: "recovery-codes",
+  codesSaved: "codes-saved",
+  codesLeft: "codes-left",
+  securityNotice: "security-notice",
+  questionsForm: "questions-form",
+  skipRegistration: "skip-registration",
+  confirmCurrent: "confirm-current",
 };
 
 export const demo = {

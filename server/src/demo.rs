@@ -1,6 +1,7 @@
 //! Demo data for `--dev`: an organisation, a regular user, a global administrator and a
 //! new hire with a temporary password. Created once, on an empty database.
 use app::domain::secret::SecretString;
+use app::server::store::methods::ContactKind;
 use app::server::store::{NewUser, Role};
 use app::server::AppState;
 
@@ -54,7 +55,7 @@ pub async fn seed(state: &AppState) -> Result<bool, app::error::AppError> {
     ];
     for (email, name, given, family, role, password, must_change) in people {
         let hash = state.hasher.hash(&SecretString::new(password)).await?;
-        state
+        let id = state
             .store
             .create_user(
                 &NewUser {
@@ -71,6 +72,19 @@ pub async fn seed(state: &AppState) -> Result<bool, app::error::AppError> {
                 now,
             )
             .await?;
+        // Anna and the administrator can already recover (the administrator needs two
+        // methods); the new hire has none, so "more information required" can be seen.
+        let methods: &[(ContactKind, &str)] = match email {
+            USER_EMAIL => &[(ContactKind::Email, "anna.home@example.net")],
+            ADMIN_EMAIL => &[
+                (ContactKind::Email, "ada.home@example.net"),
+                (ContactKind::Sms, "+393331234567"),
+            ],
+            _ => &[],
+        };
+        for (kind, value) in methods {
+            state.store.add_demo_method(id, *kind, value, now).await?;
+        }
     }
     Ok(true)
 }

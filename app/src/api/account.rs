@@ -12,6 +12,8 @@ pub struct AccountView {
     pub organisation: String,
     pub global_admin: bool,
     pub must_change_password: bool,
+    /// An administrator who can't recover on their own yet: they must register first.
+    pub registration_required: bool,
 }
 
 #[server(prefix = "/api", endpoint = "account/me")]
@@ -26,7 +28,20 @@ pub async fn current_account() -> Result<AccountView, AppError> {
                 .find_org(user.org_id)
                 .await?
                 .ok_or(AppError::Internal)?;
+            let admin = user.role == crate::server::store::Role::GlobalAdmin;
+            // Regular users may skip registration (they are asked again at each sign-in);
+            // administrators may not, so their account page waits until they have two.
+            let registration_required = admin && {
+                let have = crate::server::security_info::registered(
+                    &state,
+                    &user,
+                    org.policy.questions_to_register,
+                )
+                .await?;
+                crate::domain::methods::needs_registration(&org.policy, admin, &have)
+            };
             Ok(AccountView {
+                registration_required,
                 display_name: user.display_name,
                 email: user.email,
                 organisation: org.name,

@@ -26,11 +26,9 @@ pub async fn login(user_id: String, password: SecretString) -> Result<(), AppErr
             let secure = state.settings.secure_cookies();
             request::set_cookie(&session::set_cookie(&signed_in.token, secure))?;
             request::set_cookie(session::CLEAR_TYPED_USER_ID)?;
-            leptos_axum::redirect(if signed_in.must_change_password {
-                crate::routes::CHANGE_PASSWORD
-            } else {
-                crate::routes::ACCOUNT
-            });
+            let next =
+                crate::server::security_info::after_signin_path(&state, &signed_in.user).await?;
+            leptos_axum::redirect(next);
             Ok(())
         }
         .await,

@@ -19,6 +19,24 @@ pub fn error_text(i18n: leptos_i18n::I18nContext<Locale>, error: &AppError) -> S
         AppError::CurrentPasswordWrong => {
             t_string!(i18n, errors.current_password_wrong).to_string()
         }
+        AppError::ReauthRequired => t_string!(i18n, errors.reauth_required).to_string(),
+        AppError::CodeWrong { remaining } => {
+            t_string!(i18n, errors.code_wrong, n = *remaining).to_string()
+        }
+        AppError::CodeExpired => t_string!(i18n, errors.code_expired).to_string(),
+        AppError::TooSoon { wait_seconds } => {
+            t_string!(i18n, errors.too_soon, n = *wait_seconds).to_string()
+        }
+        AppError::EmailInvalid => t_string!(i18n, errors.email_invalid).to_string(),
+        AppError::PhoneInvalid => t_string!(i18n, errors.phone_invalid).to_string(),
+        AppError::PhoneRegionNotAllowed => {
+            t_string!(i18n, errors.phone_region_not_allowed).to_string()
+        }
+        AppError::MethodExists => t_string!(i18n, errors.method_exists).to_string(),
+        AppError::MethodNotAllowed => t_string!(i18n, errors.method_not_allowed).to_string(),
+        AppError::TotpWrong => t_string!(i18n, errors.totp_wrong).to_string(),
+        AppError::TotpReplayed => t_string!(i18n, errors.totp_replayed).to_string(),
+        AppError::AnswersInvalid => t_string!(i18n, errors.answers_invalid).to_string(),
         AppError::Forbidden => t_string!(i18n, errors.forbidden).to_string(),
         AppError::NotFound => t_string!(i18n, errors.not_found).to_string(),
         AppError::Internal => t_string!(i18n, errors.internal).to_string(),

@@ -29,6 +29,10 @@ pub struct OrgPolicy {
     pub lockout_threshold: u32,
     pub lockout_seconds: i64,
     pub help_desk: Option<String>,
+    /// The organisation's own security questions, besides the predefined list.
+    pub custom_questions: Vec<String>,
+    /// ISO 3166 regions (`IT`, `CN`…) whose mobile numbers may be registered; empty: any.
+    pub sms_regions: Vec<String>,
 }
 
 impl Default for OrgPolicy {
@@ -52,6 +56,8 @@ impl Default for OrgPolicy {
             lockout_threshold: 10,
             lockout_seconds: 60,
             help_desk: None,
+            custom_questions: Vec::new(),
+            sms_regions: Vec::new(),
         }
     }
 }

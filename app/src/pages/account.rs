@@ -33,6 +33,9 @@ pub fn AccountPage() -> impl IntoView {
                     Ok(a) if a.must_change_password => {
                         view! { <Redirect path=routes::CHANGE_PASSWORD/> }.into_any()
                     }
+                    Ok(a) if a.registration_required => {
+                        view! { <Redirect path=routes::SECURITY_REQUIRED/> }.into_any()
+                    }
                     Ok(a) => {
                         view! {
                             <dl class="facts">
@@ -51,11 +54,18 @@ pub fn AccountPage() -> impl IntoView {
                                     }}
                                 </dd>
                             </dl>
-                            <p>
-                                <a id=ids::CHANGE_PASSWORD_LINK href=routes::ACCOUNT_PASSWORD>
-                                    {t!(i18n, account.change_password)}
-                                </a>
-                            </p>
+                            <ul class="links">
+                                <li>
+                                    <a id=ids::SECURITY_INFO_LINK href=routes::SECURITY_INFO>
+                                        {t!(i18n, account.security_info)}
+                                    </a>
+                                </li>
+                                <li>
+                                    <a id=ids::CHANGE_PASSWORD_LINK href=routes::ACCOUNT_PASSWORD>
+                                        {t!(i18n, account.change_password)}
+                                    </a>
+                                </li>
+                            </ul>
                         }
                             .into_any()
                     }

@@ -16,6 +16,7 @@ pub struct SignedIn {
     /// Goes into the cookie only; never logged.
     pub token: String,
     pub must_change_password: bool,
+    pub user: User,
 }
 
 /// Checks a user ID and password. Unknown user, wrong password, disabled and locked
@@ -99,6 +100,7 @@ pub async fn sign_in(
     Ok(SignedIn {
         token,
         must_change_password: user.must_change_password,
+        user,
     })
 }
 

@@ -15,5 +15,6 @@ mod headers;
 mod i18n;
 mod logs;
 mod password_policy;
+mod security_info;
 mod signin;
 mod temporary_password;

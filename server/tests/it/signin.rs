@@ -138,7 +138,8 @@ async fn no_javascript_failure_redirects_back_with_the_error_only(db: Db) {
         )
         .await;
     assert_eq!(ok.status, StatusCode::FOUND);
-    assert_eq!(ok.header("location"), Some("/account"));
+    // No recovery method registered yet: "more information required" comes first.
+    assert_eq!(ok.header("location"), Some("/account/security/required"));
     assert!(ok.session_cookie().is_some());
 }
 

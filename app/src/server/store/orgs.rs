@@ -61,6 +61,30 @@ impl Store {
         })
     }
 
+    /// Replaces the organisation's policy (clamped into its bounds first), with its audit
+    /// event in the same transaction.
+    pub async fn set_policy(
+        &self,
+        org_id: i64,
+        policy: &OrgPolicy,
+        audit: &super::AuditEvent,
+    ) -> Result<(), StoreError> {
+        let policy_json = serde_json::to_string(&policy.clone().normalized())
+            .map_err(|_| StoreError::Corrupt("policy"))?;
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query("UPDATE organisations SET policy = $1 WHERE id = $2")
+            .bind(&policy_json)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::NotFound("organisation"));
+        }
+        super::audit::append(&mut *tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn find_org_by_slug(&self, slug: &str) -> Result<Option<Organisation>, StoreError> {
         let row: Option<OrgRow> =
             sqlx::query_as("SELECT id, slug, name, policy FROM organisations WHERE slug = $1")

@@ -24,6 +24,8 @@ pub struct SessionRow {
     pub user_id: i64,
     pub created_at: i64,
     pub last_seen_at: i64,
+    /// When this session last proved the password (sign-in or re-authentication).
+    pub authenticated_at: i64,
 }
 
 pub async fn revoke_all_for_user<'c, E: Executor<'c, Database = Any>>(
@@ -78,7 +80,8 @@ impl Store {
         let row: Option<SessionRow> = sqlx::query_as(
             "UPDATE sessions SET last_seen_at = $1 \
              WHERE id_hash = $2 AND revoked_at IS NULL AND last_seen_at > $3 AND created_at > $4 \
-             RETURNING user_id, created_at, last_seen_at",
+             RETURNING user_id, created_at, last_seen_at, \
+             COALESCE(authenticated_at, created_at) AS authenticated_at",
         )
         .bind(now)
         .bind(id_hash)
@@ -87,6 +90,27 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         Ok(row)
+    }
+
+    /// When the session last proved the password, if it is live.
+    pub async fn session_authenticated_at(&self, id_hash: &str) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT COALESCE(authenticated_at, created_at) FROM sessions \
+             WHERE id_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(id_hash)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// The session's user proved the password again just now.
+    pub async fn reauthenticate_session(&self, id_hash: &str, now: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET authenticated_at = $1 WHERE id_hash = $2")
+            .bind(now)
+            .bind(id_hash)
+            .execute(self.pool())
+            .await?;
+        Ok(())
     }
 
     pub async fn revoke_session(&self, id_hash: &str, now: i64) -> Result<bool, StoreError> {

@@ -59,6 +59,8 @@ pub struct User {
     pub must_change_password: bool,
     pub lockout: LockoutState,
     pub password_changed_at: Option<i64>,
+    /// When the user last confirmed their recovery methods are current.
+    pub methods_confirmed_at: Option<i64>,
 }
 
 impl std::fmt::Debug for User {
@@ -90,7 +92,7 @@ pub struct NewUser {
 
 const USER_COLUMNS: &str = "id, org_id, email, email_canonical, display_name, given_name, \
     family_name, role, status, password_hash, must_change_password, failed_signins, \
-    locked_until, last_failure, password_changed_at";
+    locked_until, last_failure, password_changed_at, methods_confirmed_at";
 
 fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
     let role: String = row.try_get("role")?;
@@ -118,6 +120,7 @@ fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
             last_failure: row.try_get("last_failure")?,
         },
         password_changed_at: row.try_get("password_changed_at")?,
+        methods_confirmed_at: row.try_get("methods_confirmed_at")?,
     })
 }
 
