@@ -2,6 +2,7 @@
 //! the network or the database: time comes in as a parameter.
 pub mod identifier;
 pub mod lockout;
+pub mod mask;
 pub mod methods;
 pub mod password;
 pub mod policy;

@@ -1,16 +1,21 @@
 //! Server-only code: storage, hashing, sessions, keys, audit. Compiled only with `ssr`.
 pub mod audit;
 pub mod auth;
+pub mod base32;
 pub mod clock;
 pub mod hashing;
 pub mod keys;
 pub mod outbox;
 pub mod password;
+pub mod phone;
+pub mod recovery_codes;
 pub mod request;
+pub mod sealed;
 pub mod security_info;
 pub mod session;
 pub mod state;
 pub mod store;
 pub mod strength;
+pub mod totp;
 
 pub use state::{app_state, AppState};

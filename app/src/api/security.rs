@@ -18,7 +18,7 @@ pub struct MethodView {
 
 /// The security info page's facts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SecurityInfo {
+pub struct SecurityView {
     pub methods: Vec<MethodView>,
     pub recovery_codes_left: i64,
     pub questions_registered: usize,
@@ -30,7 +30,7 @@ pub struct SecurityInfo {
     pub admin: bool,
 }
 
-impl SecurityInfo {
+impl SecurityView {
     pub fn allows(&self, kind: MethodKind) -> bool {
         self.allowed.contains(&kind)
     }
@@ -47,7 +47,7 @@ fn kind_of(k: crate::server::store::methods::ContactKind) -> MethodKind {
 }
 
 #[server(prefix = "/api", endpoint = "security/info")]
-pub async fn security_info() -> Result<SecurityInfo, AppError> {
+pub async fn security_info() -> Result<SecurityView, AppError> {
     use crate::domain::methods;
     use crate::server::{app_state, security_info as si};
     crate::server::request::with_status(
@@ -58,7 +58,7 @@ pub async fn security_info() -> Result<SecurityInfo, AppError> {
             let policy = &c.org.policy;
             let have = si::registered(&state, &c.user, policy.questions_to_register).await?;
             let rows = state.store.methods(c.user.id).await?;
-            Ok(SecurityInfo {
+            Ok(SecurityView {
                 methods: rows
                     .iter()
                     .map(|m| MethodView {
@@ -289,14 +289,14 @@ pub struct QuestionChoice {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QuestionsForm {
+pub struct QuestionsView {
     pub to_register: u8,
     pub choices: Vec<QuestionChoice>,
     pub registered: Vec<String>,
 }
 
 #[server(prefix = "/api", endpoint = "security/questions")]
-pub async fn questions_form() -> Result<QuestionsForm, AppError> {
+pub async fn questions_form() -> Result<QuestionsView, AppError> {
     use crate::domain::methods;
     use crate::server::{app_state, security_info as si};
     crate::server::request::with_status(
@@ -321,7 +321,7 @@ pub async fn questions_form() -> Result<QuestionsForm, AppError> {
                     custom_text: Some(q.clone()),
                 }
             }));
-            Ok(QuestionsForm {
+            Ok(QuestionsView {
                 to_register: c.org.policy.questions_to_register,
                 choices,
                 registered: state.store.security_questions(c.user.id).await?,

@@ -8,7 +8,7 @@ pub mod verify;
 
 use crate::api::security::{
     security_info, AddEmail, AddPhone, BeginAuthenticator, ConfirmMethods, GenerateRecoveryCodes,
-    MethodView, Reauthenticate, RemoveMethod, SecurityInfo,
+    MethodView, Reauthenticate, RemoveMethod, SecurityView,
 };
 use crate::components::FormError;
 use crate::domain::policy::MethodKind;
@@ -109,7 +109,7 @@ pub fn SecurityPage() -> impl IntoView {
 #[allow(clippy::too_many_arguments)]
 fn overview(
     i18n: leptos_i18n::I18nContext<Locale>,
-    info: SecurityInfo,
+    info: SecurityView,
     reauth: ServerAction<Reauthenticate>,
     add_email: ServerAction<AddEmail>,
     add_phone: ServerAction<AddPhone>,
@@ -127,11 +127,12 @@ fn overview(
     } else {
         t_string!(i18n, security.status_short, n = usable, required = required).to_string()
     };
+    let status_class = if usable >= required { "notice" } else { "notice warn" };
     let recent = info.recent;
     let left = info.recovery_codes_left;
     let methods = info.methods.clone();
     view! {
-        <p class=if usable >= required { "notice" } else { "notice warn" }>{status}</p>
+        <p class=status_class>{status}</p>
         <h2>{t!(i18n, security.registered)}</h2>
         <ul id=ids::METHODS_LIST class="methods">
             {methods
