@@ -49,7 +49,10 @@ pub const FORM_FIELDS: &[(&str, &[&str])] = &[
     (<security::RemoveMethod as ServerFn>::PATH, &["method"]),
     (<security::BeginAuthenticator as ServerFn>::PATH, &[]),
     (<security::AuthenticatorSetup as ServerFn>::PATH, &[]),
-    (<security::ConfirmAuthenticator as ServerFn>::PATH, &["code"]),
+    (
+        <security::ConfirmAuthenticator as ServerFn>::PATH,
+        &["code"],
+    ),
     (<security::GenerateRecoveryCodes as ServerFn>::PATH, &[]),
     (<security::RecoveryCodesToShow as ServerFn>::PATH, &[]),
     (<security::RecoveryCodesSaved as ServerFn>::PATH, &[]),
@@ -91,19 +94,46 @@ pub fn form_page(endpoint: &str) -> &'static str {
 fn security_form_page(endpoint: &str) -> Option<&'static str> {
     use crate::routes;
     let pages: [(&str, &'static str); 10] = [
-        (<security::Reauthenticate as ServerFn>::PATH, routes::SECURITY_INFO),
-        (<security::AddEmail as ServerFn>::PATH, routes::SECURITY_INFO),
-        (<security::AddPhone as ServerFn>::PATH, routes::SECURITY_INFO),
-        (<security::RemoveMethod as ServerFn>::PATH, routes::SECURITY_INFO),
-        (<security::BeginAuthenticator as ServerFn>::PATH, routes::SECURITY_INFO),
-        (<security::GenerateRecoveryCodes as ServerFn>::PATH, routes::SECURITY_INFO),
-        (<security::VerifyMethod as ServerFn>::PATH, routes::SECURITY_VERIFY),
-        (<security::ResendCode as ServerFn>::PATH, routes::SECURITY_VERIFY),
+        (
+            <security::Reauthenticate as ServerFn>::PATH,
+            routes::SECURITY_INFO,
+        ),
+        (
+            <security::AddEmail as ServerFn>::PATH,
+            routes::SECURITY_INFO,
+        ),
+        (
+            <security::AddPhone as ServerFn>::PATH,
+            routes::SECURITY_INFO,
+        ),
+        (
+            <security::RemoveMethod as ServerFn>::PATH,
+            routes::SECURITY_INFO,
+        ),
+        (
+            <security::BeginAuthenticator as ServerFn>::PATH,
+            routes::SECURITY_INFO,
+        ),
+        (
+            <security::GenerateRecoveryCodes as ServerFn>::PATH,
+            routes::SECURITY_INFO,
+        ),
+        (
+            <security::VerifyMethod as ServerFn>::PATH,
+            routes::SECURITY_VERIFY,
+        ),
+        (
+            <security::ResendCode as ServerFn>::PATH,
+            routes::SECURITY_VERIFY,
+        ),
         (
             <security::ConfirmAuthenticator as ServerFn>::PATH,
             routes::SECURITY_AUTHENTICATOR,
         ),
-        (<security::SaveAnswers as ServerFn>::PATH, routes::SECURITY_QUESTIONS),
+        (
+            <security::SaveAnswers as ServerFn>::PATH,
+            routes::SECURITY_QUESTIONS,
+        ),
     ];
     pages
         .into_iter()

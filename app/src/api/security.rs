@@ -101,8 +101,7 @@ pub async fn add_email(address: String) -> Result<(), AppError> {
     crate::server::request::with_status(
         async move {
             let state = crate::server::app_state()?;
-            crate::server::security_info::add_contact(&state, ContactKind::Email, &address)
-                .await?;
+            crate::server::security_info::add_contact(&state, ContactKind::Email, &address).await?;
             leptos_axum::redirect(crate::routes::SECURITY_VERIFY);
             Ok(())
         }
@@ -208,14 +207,12 @@ pub async fn authenticator_setup() -> Result<Option<EnrolmentView>, AppError> {
     crate::server::request::with_status(
         async move {
             let state = crate::server::app_state()?;
-            Ok(
-                crate::server::security_info::pending_authenticator(&state)
-                    .await?
-                    .map(|e| EnrolmentView {
-                        qr_svg: e.qr_svg,
-                        secret: e.secret_text,
-                    }),
-            )
+            Ok(crate::server::security_info::pending_authenticator(&state)
+                .await?
+                .map(|e| EnrolmentView {
+                    qr_svg: e.qr_svg,
+                    secret: e.secret_text,
+                }))
         }
         .await,
     )
@@ -315,12 +312,17 @@ pub async fn questions_form() -> Result<QuestionsView, AppError> {
                     custom_text: None,
                 })
                 .collect();
-            choices.extend(c.org.policy.custom_questions.iter().enumerate().map(|(i, q)| {
-                QuestionChoice {
-                    key: format!("custom:{i}"),
-                    custom_text: Some(q.clone()),
-                }
-            }));
+            choices.extend(
+                c.org
+                    .policy
+                    .custom_questions
+                    .iter()
+                    .enumerate()
+                    .map(|(i, q)| QuestionChoice {
+                        key: format!("custom:{i}"),
+                        custom_text: Some(q.clone()),
+                    }),
+            );
             Ok(QuestionsView {
                 to_register: c.org.policy.questions_to_register,
                 choices,

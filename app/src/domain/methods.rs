@@ -172,8 +172,15 @@ mod tests {
     #[test]
     fn questions_alone_are_not_a_way_back() {
         let p = questions_on();
-        assert_eq!(usable_methods(&p, false, &with(false, false, false, false, true)), 0);
-        assert!(needs_registration(&p, false, &with(false, false, false, false, true)));
+        assert_eq!(
+            usable_methods(&p, false, &with(false, false, false, false, true)),
+            0
+        );
+        assert!(needs_registration(
+            &p,
+            false,
+            &with(false, false, false, false, true)
+        ));
     }
 
     #[test]
@@ -182,8 +189,14 @@ mod tests {
             methods_enabled: vec![MethodKind::Email],
             ..OrgPolicy::default()
         };
-        assert_eq!(usable_methods(&p, false, &with(false, true, true, true, false)), 0);
-        assert_eq!(usable_methods(&p, false, &with(true, true, true, true, false)), 1);
+        assert_eq!(
+            usable_methods(&p, false, &with(false, true, true, true, false)),
+            0
+        );
+        assert_eq!(
+            usable_methods(&p, false, &with(true, true, true, true, false)),
+            1
+        );
     }
 
     #[test]
@@ -197,8 +210,16 @@ mod tests {
         assert!(needs_registration(&p, true, &none));
         p.methods_required = 2;
         p.require_registration = true;
-        assert!(needs_registration(&p, false, &with(true, false, false, false, false)));
-        assert!(!needs_registration(&p, false, &with(true, false, true, false, false)));
+        assert!(needs_registration(
+            &p,
+            false,
+            &with(true, false, false, false, false)
+        ));
+        assert!(!needs_registration(
+            &p,
+            false,
+            &with(true, false, true, false, false)
+        ));
     }
 
     #[test]
@@ -208,7 +229,12 @@ mod tests {
         let day = 86_400;
         assert!(!reconfirmation_due(&p, &some, Some(0), 179 * day));
         assert!(reconfirmation_due(&p, &some, Some(0), 180 * day));
-        assert!(!reconfirmation_due(&p, &Registered::default(), Some(0), 999 * day));
+        assert!(!reconfirmation_due(
+            &p,
+            &Registered::default(),
+            Some(0),
+            999 * day
+        ));
         assert!(!reconfirmation_due(&p, &some, None, 999 * day));
         p.reconfirm_days = 0;
         assert!(!reconfirmation_due(&p, &some, Some(0), 999 * day));

@@ -37,11 +37,7 @@ pub fn first_error(errors: Vec<Signal<Option<AppError>>>) -> Signal<Option<AppEr
 
 pub fn error_of<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
 where
-    S: leptos::server_fn::ServerFn<Output = (), Error = AppError>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
+    S: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Send + Sync + 'static,
 {
     Signal::derive(move || action.value().get().and_then(Result::err))
@@ -127,7 +123,11 @@ fn overview(
     } else {
         t_string!(i18n, security.status_short, n = usable, required = required).to_string()
     };
-    let status_class = if usable >= required { "notice" } else { "notice warn" };
+    let status_class = if usable >= required {
+        "notice"
+    } else {
+        "notice warn"
+    };
     let recent = info.recent;
     let left = info.recovery_codes_left;
     let methods = info.methods.clone();

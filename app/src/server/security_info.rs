@@ -226,9 +226,10 @@ fn method_phrase(locale: Locale, kind: ContactKind, masked: &str, added: bool) -
 
 fn code_mac(state: &AppState, method_id: i64, code: &str) -> String {
     // Bound to one method (so one user, one channel) and one purpose (SECURITY.md req. 6).
-    state
-        .keys
-        .mac_hex("code:verify_method", format!("{method_id}:{code}").as_bytes())
+    state.keys.mac_hex(
+        "code:verify_method",
+        format!("{method_id}:{code}").as_bytes(),
+    )
 }
 
 /// Eight digits from the OS CSPRNG.
@@ -239,7 +240,11 @@ fn new_code() -> String {
 
 /// Starts registering an alternate email or a mobile phone: a pending method, and a code
 /// sent to it (never to anything but the address or number being verified).
-pub async fn add_contact(state: &AppState, kind: ContactKind, input: &str) -> Result<i64, AppError> {
+pub async fn add_contact(
+    state: &AppState,
+    kind: ContactKind,
+    input: &str,
+) -> Result<i64, AppError> {
     let c = recent_caller(state).await?;
     let value = match kind {
         ContactKind::Email => {
@@ -264,7 +269,11 @@ pub async fn add_contact(state: &AppState, kind: ContactKind, input: &str) -> Re
         ContactKind::Authenticator => return Err(AppError::InvalidInput),
     };
     let now = state.now();
-    let id = match state.store.pending_method(c.user.id, kind, &value, now).await {
+    let id = match state
+        .store
+        .pending_method(c.user.id, kind, &value, now)
+        .await
+    {
         Ok(id) => id,
         Err(StoreError::Duplicate(_)) => return Err(AppError::MethodExists),
         Err(e) => return Err(e.into()),
@@ -283,7 +292,7 @@ async fn send_code(
 ) -> Result<(), AppError> {
     let now = state.now();
     let code = new_code();
-    let locale = leptos_i18n::locale::resolve_locale();
+    let locale: Locale = leptos_i18n::locale::resolve_locale();
     let minutes = CODE_LIFETIME / 60;
     let (channel, message) = match kind {
         ContactKind::Email => (
@@ -402,7 +411,7 @@ pub async fn verify_contact(state: &AppState, method_id: i64, code: &str) -> Res
         }
         CodeCheck::Dead => return Err(AppError::CodeExpired),
     }
-    let locale = leptos_i18n::locale::resolve_locale();
+    let locale: Locale = leptos_i18n::locale::resolve_locale();
     let phrase = method_phrase(locale, m.kind, &masked(&m), true);
     let to = notice_addresses(state, &c.user, Some(m.id)).await?;
     let notices = change_notices(state, &c.user, &to, &phrase, locale, now);
@@ -412,7 +421,11 @@ pub async fn verify_contact(state: &AppState, method_id: i64, code: &str) -> Res
         messages: &notices,
         audit: &event,
     };
-    if state.store.verify_method(c.user.id, m.id, &effects, now).await? {
+    if state
+        .store
+        .verify_method(c.user.id, m.id, &effects, now)
+        .await?
+    {
         tracing::info!(user = c.user.id, kind = m.kind.as_str(), "method verified");
         Ok(())
     } else {
@@ -429,7 +442,7 @@ pub async fn remove(state: &AppState, method_id: i64) -> Result<(), AppError> {
         .await?
         .ok_or(AppError::NotFound)?;
     let now = state.now();
-    let locale = leptos_i18n::locale::resolve_locale();
+    let locale: Locale = leptos_i18n::locale::resolve_locale();
     let to = notice_addresses(state, &c.user, None).await?;
     let notices = if m.verified_at.is_some() {
         let phrase = method_phrase(locale, m.kind, &masked(&m), false);
@@ -522,7 +535,7 @@ pub async fn confirm_authenticator(state: &AppState, code: &str) -> Result<(), A
         .ok_or(AppError::NotFound)?;
     let now = state.now();
     let step = check_totp(state, &m, code, now).await?;
-    let locale = leptos_i18n::locale::resolve_locale();
+    let locale: Locale = leptos_i18n::locale::resolve_locale();
     let phrase = method_phrase(locale, ContactKind::Authenticator, "", true);
     let to = notice_addresses(state, &c.user, None).await?;
     let notices = change_notices(state, &c.user, &to, &phrase, locale, now);
@@ -579,7 +592,7 @@ pub async fn regenerate_recovery_codes(state: &AppState) -> Result<(), AppError>
     }
     let sealed = state.keys.seal(SEAL_CODES, codes.join("\n").as_bytes());
     let had = state.store.recovery_codes_left(c.user.id).await? > 0;
-    let locale = leptos_i18n::locale::resolve_locale();
+    let locale: Locale = leptos_i18n::locale::resolve_locale();
     let phrase = if had {
         td_string!(locale, mail.change_codes_regenerated).to_string()
     } else {
@@ -618,7 +631,10 @@ pub async fn codes_to_show(
     else {
         return Ok(Vec::new());
     };
-    let plain = state.keys.open(SEAL_CODES, &sealed).ok_or(AppError::Internal)?;
+    let plain = state
+        .keys
+        .open(SEAL_CODES, &sealed)
+        .ok_or(AppError::Internal)?;
     let text = String::from_utf8(plain).map_err(|_| AppError::Internal)?;
     Ok(text.lines().map(str::to_owned).collect())
 }
@@ -649,7 +665,7 @@ pub async fn save_answers(state: &AppState, pairs: &[(String, String)]) -> Resul
         hashed.push((q.clone(), state.hasher.hash(&normalized).await?));
     }
     let now = state.now();
-    let locale = leptos_i18n::locale::resolve_locale();
+    let locale: Locale = leptos_i18n::locale::resolve_locale();
     let phrase = td_string!(locale, mail.change_questions).to_string();
     let to = notice_addresses(state, &c.user, None).await?;
     let notices = change_notices(state, &c.user, &to, &phrase, locale, now);

@@ -105,7 +105,9 @@ pub struct NewCode<'a> {
 pub enum Issued {
     Sent,
     /// Too soon after the last code; a new one may be asked for at this time.
-    TooSoon { retry_at: i64 },
+    TooSoon {
+        retry_at: i64,
+    },
     /// The earlier codes for this method already used up every try.
     Exhausted,
 }
@@ -114,7 +116,9 @@ pub enum Issued {
 pub enum CodeCheck {
     Accepted,
     /// Wrong; this many tries are left for the code.
-    Wrong { remaining: i64 },
+    Wrong {
+        remaining: i64,
+    },
     /// No live code: expired, used, replaced, or out of tries.
     Dead,
 }
@@ -544,11 +548,13 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query("DELETE FROM recovery_code_displays WHERE session_hash = $1 OR expires_at < $2")
-            .bind(session_hash)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "DELETE FROM recovery_code_displays WHERE session_hash = $1 OR expires_at < $2",
+        )
+        .bind(session_hash)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "INSERT INTO recovery_code_displays (session_hash, user_id, sealed_codes, expires_at) \
              VALUES ($1, $2, $3, $4)",
