@@ -1,6 +1,9 @@
 //! Security info: the signed-in user's recovery methods. Each change is one server
 //! function posted by a plain form; on success it redirects to the page that comes next,
 //! so every step works without JavaScript.
+// A form of up to five question/answer pairs is ten plain fields: the server function
+// mirrors the form, since nested form data would not work without JavaScript.
+#![allow(clippy::too_many_arguments)]
 use crate::domain::policy::MethodKind;
 use crate::domain::secret::SecretString;
 use crate::error::AppError;
@@ -333,7 +336,6 @@ pub async fn questions_form() -> Result<QuestionsView, AppError> {
     )
 }
 
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "security/questions/save")]
 pub async fn save_answers(
     question_1: Option<String>,
