@@ -295,7 +295,8 @@ pub fn delivery_transports(config: &Config) -> Result<Transports, CliError> {
     let timeout = config.delivery_settings().timeout;
     let mut transports = Transports::default();
     if let (Some(url), Some(from)) = (&config.smtp_url, &config.mail_from) {
-        let settings = smtp::SmtpSettings::parse(url).map_err(|e| CliError::Usage(e.to_string()))?;
+        let settings =
+            smtp::SmtpSettings::parse(url).map_err(|e| CliError::Usage(e.to_string()))?;
         let from = smtp::parse_from(from).map_err(|e| CliError::Usage(e.to_string()))?;
         let mailer = smtp::SmtpMailer::new(&settings, from, timeout)
             .map_err(|e| CliError::Usage(e.to_string()))?;
@@ -309,15 +310,25 @@ pub fn delivery_transports(config: &Config) -> Result<Transports, CliError> {
             .map_err(|e| CliError::Usage(e.to_string()))?;
         transports.sms = Some(Arc::new(gateway));
     }
-    for (channel, slot) in [("email", &mut transports.email), ("sms", &mut transports.sms)] {
+    for (channel, slot) in [
+        ("email", &mut transports.email),
+        ("sms", &mut transports.sms),
+    ] {
         if slot.is_some() {
             continue;
         }
         if config.dev {
             *slot = Some(Arc::new(DevMailbox));
         } else {
-            let key = if channel == "email" { "smtp_url" } else { "sms_gateway_url" };
-            tracing::warn!(channel, "no transport configured ({key}): these messages stay queued");
+            let key = if channel == "email" {
+                "smtp_url"
+            } else {
+                "sms_gateway_url"
+            };
+            tracing::warn!(
+                channel,
+                "no transport configured ({key}): these messages stay queued"
+            );
         }
     }
     Ok(transports)

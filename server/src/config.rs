@@ -51,12 +51,12 @@ impl std::fmt::Debug for Config {
                 &self.secret_key.as_ref().map(|_| "(redacted)"),
             )
             .field("hash_workers", &self.hash_workers)
-            .field(
-                "smtp_url",
-                &self.smtp_url.as_deref().map(redacted_smtp_url),
-            )
+            .field("smtp_url", &self.smtp_url.as_deref().map(redacted_smtp_url))
             .field("mail_from", &self.mail_from)
-            .field("sms_gateway_url", &self.sms_gateway_url.as_ref().map(|_| "(set)"))
+            .field(
+                "sms_gateway_url",
+                &self.sms_gateway_url.as_ref().map(|_| "(set)"),
+            )
             .field(
                 "sms_gateway_secret",
                 &self.sms_gateway_secret.as_ref().map(|_| "(redacted)"),
@@ -177,12 +177,18 @@ impl Config {
         }
         if let Some(url) = &self.sms_gateway_url {
             sms::parse_gateway_url(url).map_err(|e| bad(&e))?;
-            if self.sms_gateway_secret.as_ref().is_none_or(|s| s.chars().count() < 16) {
+            if self
+                .sms_gateway_secret
+                .as_ref()
+                .is_none_or(|s| s.chars().count() < 16)
+            {
                 return Err(bad(&sms::SmsConfigError::Secret));
             }
         }
         if matches!(self.delivery_timeout, Some(0) | Some(3601..)) {
-            return Err(ConfigError("delivery_timeout must be 1 to 3600 seconds".into()));
+            return Err(ConfigError(
+                "delivery_timeout must be 1 to 3600 seconds".into(),
+            ));
         }
         Ok(())
     }
@@ -216,7 +222,10 @@ impl Config {
 /// `smtps://host:port` without the user and password, for `Debug`.
 fn redacted_smtp_url(url: &str) -> String {
     match app::server::delivery::smtp::SmtpSettings::parse(url) {
-        Ok(s) => format!("{:?} {}:{} (credentials redacted)", s.security, s.host, s.port),
+        Ok(s) => format!(
+            "{:?} {}:{} (credentials redacted)",
+            s.security, s.host, s.port
+        ),
         Err(_) => "(invalid)".to_owned(),
     }
 }

@@ -229,7 +229,10 @@ impl Worker {
         match result {
             Ok(provider_id) => {
                 if !queue::mark_sent(&self.store, message.id, now, provider_id.as_deref()).await? {
-                    tracing::warn!(id = message.id, "outbox message was already recorded as sent");
+                    tracing::warn!(
+                        id = message.id,
+                        "outbox message was already recorded as sent"
+                    );
                 }
                 tracing::info!(id = message.id, channel = %message.channel, "outbox message sent");
                 Ok(Outcome::Sent)

@@ -21,10 +21,7 @@ mod tests {
     #[test]
     fn doubles_from_thirty_seconds_up_to_an_hour() {
         let delays: Vec<i64> = (1..=MAX_ATTEMPTS).map(retry_delay).collect();
-        assert_eq!(
-            delays,
-            [30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]
-        );
+        assert_eq!(delays, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]);
     }
 
     #[test]

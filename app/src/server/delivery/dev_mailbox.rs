@@ -12,7 +12,10 @@ pub struct DevMailbox;
 impl Transport for DevMailbox {
     fn send<'a>(&'a self, message: &'a Outgoing, _now: i64) -> SendFuture<'a> {
         Box::pin(async move {
-            tracing::debug!(id = message.id, "outbox message kept for the development mailbox");
+            tracing::debug!(
+                id = message.id,
+                "outbox message kept for the development mailbox"
+            );
             Ok(Some(PROVIDER_ID.to_owned()))
         })
     }

@@ -44,7 +44,9 @@ pub fn render(product: &str, locale: &str, subject: &str, body: &str) -> String 
 fn lang(locale: &str) -> String {
     let ok = !locale.is_empty()
         && locale.len() <= 35
-        && locale.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        && locale
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
     if ok {
         locale.to_owned()
     } else {
@@ -111,9 +113,9 @@ mod tests {
             "Hello <script>alert('x')</script> & bye",
         );
         assert!(html.contains("<title>&lt;b&gt;Hi&lt;/b&gt; &amp; &quot;you&quot;</title>"));
-        assert!(html.contains(
-            "<p>Hello &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; bye</p>"
-        ));
+        assert!(
+            html.contains("<p>Hello &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; bye</p>")
+        );
         assert!(!html.contains("<script>"));
     }
 
@@ -122,7 +124,9 @@ mod tests {
         let html = render("Regain", "it", "s", "One\ntwo\r\n\r\n\n\nThree\n");
         assert!(html.contains("<p>One<br>\ntwo</p>\n<p>Three</p>"), "{html}");
         assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"it\">"));
-        assert!(html.contains("<header style=\"font-size:20px;font-weight:600;padding:0 0 16px\">Regain</header>"));
+        assert!(html.contains(
+            "<header style=\"font-size:20px;font-weight:600;padding:0 0 16px\">Regain</header>"
+        ));
     }
 
     #[test]
@@ -142,9 +146,17 @@ mod tests {
 
     #[test]
     fn only_http_urls_are_linked_and_quotes_cannot_break_out() {
-        let html = render("Regain", "en", "s", "javascript:alert(1) https://a.example/\"onmouseover=x");
+        let html = render(
+            "Regain",
+            "en",
+            "s",
+            "javascript:alert(1) https://a.example/\"onmouseover=x",
+        );
         assert!(!html.contains("href=\"javascript"));
-        assert!(html.contains("href=\"https://a.example/&quot;onmouseover=x\""), "{html}");
+        assert!(
+            html.contains("href=\"https://a.example/&quot;onmouseover=x\""),
+            "{html}"
+        );
         assert!(render("R", "en", "s", "https:// alone").contains("<p>https:// alone</p>"));
     }
 

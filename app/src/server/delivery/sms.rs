@@ -59,7 +59,11 @@ pub struct SmsGateway {
 }
 
 impl SmsGateway {
-    pub fn new(url: reqwest::Url, secret: SecretString, timeout: Duration) -> Result<Self, SmsConfigError> {
+    pub fn new(
+        url: reqwest::Url,
+        secret: SecretString,
+        timeout: Duration,
+    ) -> Result<Self, SmsConfigError> {
         if secret.expose().chars().count() < 16 {
             return Err(SmsConfigError::Secret);
         }
@@ -69,7 +73,11 @@ impl SmsGateway {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|_| SmsConfigError::Client)?;
-        Ok(Self { client, url, secret })
+        Ok(Self {
+            client,
+            url,
+            secret,
+        })
     }
 }
 
@@ -100,11 +108,14 @@ impl Transport for SmsGateway {
                 .send()
                 .await
                 // Without the URL: an operator may have put a token in it.
-                .map_err(|e| TransportError::transient(format!("sms gateway: {}", e.without_url())))?;
+                .map_err(|e| {
+                    TransportError::transient(format!("sms gateway: {}", e.without_url()))
+                })?;
             let status = answer.status();
             if !status.is_success() {
                 let detail = format!("sms gateway answered {}", status.as_u16());
-                let retry = status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429;
+                let retry =
+                    status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429;
                 return Err(if retry {
                     TransportError::transient(detail)
                 } else {
@@ -145,8 +156,14 @@ mod tests {
         assert!(parse_gateway_url("https://sms.example.com/send").is_ok());
         assert!(parse_gateway_url("http://127.0.0.1:8080/send").is_ok());
         assert!(parse_gateway_url("http://[::1]:8080/send").is_ok());
-        assert_eq!(parse_gateway_url("http://sms.example.com/send"), Err(SmsConfigError::Url));
-        assert_eq!(parse_gateway_url("ftp://sms.example.com"), Err(SmsConfigError::Url));
+        assert_eq!(
+            parse_gateway_url("http://sms.example.com/send"),
+            Err(SmsConfigError::Url)
+        );
+        assert_eq!(
+            parse_gateway_url("ftp://sms.example.com"),
+            Err(SmsConfigError::Url)
+        );
         assert_eq!(parse_gateway_url("not a url"), Err(SmsConfigError::Url));
     }
 

@@ -106,7 +106,11 @@ impl SmtpSettings {
             Security::None => 25,
         });
         let username = Some(decode(url.username())?).filter(|u| !u.is_empty());
-        let password = url.password().map(decode).transpose()?.map(SecretString::new);
+        let password = url
+            .password()
+            .map(decode)
+            .transpose()?
+            .map(SecretString::new);
         Ok(Self {
             host,
             port,
@@ -161,20 +165,22 @@ impl SmtpMailer {
     ) -> Result<Self, SmtpConfigError> {
         let tls_error = |e: lettre::transport::smtp::Error| SmtpConfigError::Tls(e.to_string());
         let builder = match settings.security {
-            Security::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.host)
-                .map_err(tls_error)?,
+            Security::Tls => {
+                AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.host).map_err(tls_error)?
+            }
             Security::StartTls => {
                 AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.host)
                     .map_err(tls_error)?
             }
-            Security::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
-                settings.host.as_str(),
-            ),
+            Security::None => {
+                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(settings.host.as_str())
+            }
         };
         let mut builder = builder.port(settings.port).timeout(Some(timeout));
         if let Some(user) = &settings.username {
             let password = settings.password.as_ref().map(|p| p.expose().to_owned());
-            builder = builder.credentials(Credentials::new(user.clone(), password.unwrap_or_default()));
+            builder =
+                builder.credentials(Credentials::new(user.clone(), password.unwrap_or_default()));
         }
         Ok(Self {
             transport: builder.build(),
@@ -187,13 +193,21 @@ impl SmtpMailer {
             .recipient
             .parse()
             .map_err(|_| TransportError::permanent("the recipient address is not valid"))?;
-        let html = html::render(PRODUCT_NAME, &message.locale, &message.subject, &message.body);
+        let html = html::render(
+            PRODUCT_NAME,
+            &message.locale,
+            &message.subject,
+            &message.body,
+        );
         Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(message.subject.clone())
             .message_id(Some(message_id(message, self.from.email.domain())))
-            .multipart(MultiPart::alternative_plain_html(message.body.clone(), html))
+            .multipart(MultiPart::alternative_plain_html(
+                message.body.clone(),
+                html,
+            ))
             .map_err(|e| TransportError::permanent(format!("building the mail: {e}")))
     }
 }
@@ -227,36 +241,71 @@ mod tests {
     #[test]
     fn the_three_forms() {
         let s = SmtpSettings::parse("smtps://mailer:p%40ss%3Aw@mail.example.com").unwrap();
-        assert_eq!((s.host.as_str(), s.port, s.security), ("mail.example.com", 465, Security::Tls));
+        assert_eq!(
+            (s.host.as_str(), s.port, s.security),
+            ("mail.example.com", 465, Security::Tls)
+        );
         assert_eq!(s.username.as_deref(), Some("mailer"));
         assert_eq!(s.password.as_ref().map(|p| p.expose()), Some("p@ss:w"));
 
         let s = SmtpSettings::parse("smtp://mail.example.com").unwrap();
-        assert_eq!((s.port, s.security, s.username.clone()), (587, Security::StartTls, None));
+        assert_eq!(
+            (s.port, s.security, s.username.clone()),
+            (587, Security::StartTls, None)
+        );
         let s = SmtpSettings::parse("smtp://u@mail.example.com:2525?tls=starttls").unwrap();
         assert_eq!((s.port, s.security), (2525, Security::StartTls));
-        assert_eq!((s.username.as_deref(), s.password.is_none()), (Some("u"), true));
+        assert_eq!(
+            (s.username.as_deref(), s.password.is_none()),
+            (Some("u"), true)
+        );
 
         let s = SmtpSettings::parse("smtp://127.0.0.1:2525?tls=none").unwrap();
-        assert_eq!((s.host.as_str(), s.port, s.security), ("127.0.0.1", 2525, Security::None));
+        assert_eq!(
+            (s.host.as_str(), s.port, s.security),
+            ("127.0.0.1", 2525, Security::None)
+        );
         assert!(SmtpSettings::parse("smtp://localhost?tls=none").is_ok());
-        assert_eq!(SmtpSettings::parse("smtp://[::1]:25?tls=none").unwrap().host, "::1");
+        assert_eq!(
+            SmtpSettings::parse("smtp://[::1]:25?tls=none")
+                .unwrap()
+                .host,
+            "::1"
+        );
     }
 
     #[test]
     fn refuses_what_it_does_not_understand() {
         use SmtpConfigError as E;
         assert_eq!(SmtpSettings::parse("mail.example.com"), Err(E::Invalid));
-        assert_eq!(SmtpSettings::parse("http://mail.example.com"), Err(E::Scheme));
-        assert_eq!(SmtpSettings::parse("smtp://mail.example.com?tls=none"), Err(E::PlainNotLoopback));
-        assert_eq!(SmtpSettings::parse("smtp://10.0.0.1?tls=none"), Err(E::PlainNotLoopback));
-        assert_eq!(SmtpSettings::parse("smtps://mail.example.com?tls=none"), Err(E::TlsValue));
-        assert_eq!(SmtpSettings::parse("smtp://mail.example.com?tls=yes"), Err(E::TlsValue));
+        assert_eq!(
+            SmtpSettings::parse("http://mail.example.com"),
+            Err(E::Scheme)
+        );
+        assert_eq!(
+            SmtpSettings::parse("smtp://mail.example.com?tls=none"),
+            Err(E::PlainNotLoopback)
+        );
+        assert_eq!(
+            SmtpSettings::parse("smtp://10.0.0.1?tls=none"),
+            Err(E::PlainNotLoopback)
+        );
+        assert_eq!(
+            SmtpSettings::parse("smtps://mail.example.com?tls=none"),
+            Err(E::TlsValue)
+        );
+        assert_eq!(
+            SmtpSettings::parse("smtp://mail.example.com?tls=yes"),
+            Err(E::TlsValue)
+        );
         assert_eq!(
             SmtpSettings::parse("smtp://mail.example.com?pool=1"),
             Err(E::Parameter("pool".into()))
         );
-        assert_eq!(SmtpSettings::parse("smtp://u:%ZZ@mail.example.com"), Err(E::Credentials));
+        assert_eq!(
+            SmtpSettings::parse("smtp://u:%ZZ@mail.example.com"),
+            Err(E::Credentials)
+        );
     }
 
     #[test]
@@ -278,6 +327,9 @@ mod tests {
             subject: "s".into(),
             body: "b".into(),
         };
-        assert_eq!(message_id(&m, "example.org"), "<outbox.42.1800000000@example.org>");
+        assert_eq!(
+            message_id(&m, "example.org"),
+            "<outbox.42.1800000000@example.org>"
+        );
     }
 }
