@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod binary;
+mod secrets;
 mod servers;
 use binary::kill_9_mid_delivery_loses_nothing_and_sends_once;
 use servers::{sms_gateway, Aiosmtpd};
@@ -78,14 +79,14 @@ pub async fn state(store: &Store, id: i64) -> DeliveryState {
     queue::delivery_state(store, id).await.unwrap().unwrap()
 }
 
-fn settings() -> DeliverySettings {
+pub fn settings() -> DeliverySettings {
     DeliverySettings {
         timeout: Duration::from_secs(10),
         ..DeliverySettings::default()
     }
 }
 
-fn smtp(url: &str) -> Transports {
+pub fn smtp(url: &str) -> Transports {
     let settings = SmtpSettings::parse(url).unwrap();
     let mailer = SmtpMailer::new(&settings, parse_from(FROM).unwrap(), Duration::from_secs(5));
     Transports {
@@ -114,8 +115,13 @@ async fn mail_arrives_with_both_parts_and_a_message_id(db: Db) {
     assert_eq!(w.run_once().await.unwrap(), sent(1));
 
     let mails = smtpd.wait_for(1).await;
-    let [m] = mails.as_slice() else { panic!("{mails:?}") };
-    assert_eq!(m.message_id, format!("<outbox.{id}.{START}@regain.example>"));
+    let [m] = mails.as_slice() else {
+        panic!("{mails:?}")
+    };
+    assert_eq!(
+        m.message_id,
+        format!("<outbox.{id}.{START}@regain.example>")
+    );
     assert_eq!(m.to, "anna@example.com");
     assert_eq!(m.from, FROM);
     assert_eq!(m.subject, "La tua password è cambiata");
@@ -123,11 +129,18 @@ async fn mail_arrives_with_both_parts_and_a_message_id(db: Db) {
     assert_eq!(m.text.trim_end(), mail("x").body);
     assert!(m.html.contains("<html lang=\"it\">"), "{}", m.html);
     assert!(m.html.contains(">Regain</header>"));
-    assert!(m.html.contains("<p>Ciao &lt;Anna&gt; &amp; co,<br>\nil codice è 48151623.</p>"));
-    assert!(m.html.contains("<a href=\"https://regain.example/report?a=1&amp;b=2\""));
+    assert!(m
+        .html
+        .contains("<p>Ciao &lt;Anna&gt; &amp; co,<br>\nil codice è 48151623.</p>"));
+    assert!(m
+        .html
+        .contains("<a href=\"https://regain.example/report?a=1&amp;b=2\""));
 
     let s = state(&d.store, id).await;
-    assert_eq!((s.sent_at, s.attempts, s.claimed_until), (Some(START + 3), 1, None));
+    assert_eq!(
+        (s.sent_at, s.attempts, s.claimed_until),
+        (Some(START + 3), 1, None)
+    );
     assert!(s.provider_id.is_some_and(|p| !p.is_empty()));
     assert_eq!((s.failed_at, s.last_error), (None, None));
 }
@@ -166,7 +179,10 @@ async fn sms_goes_to_the_gateway_signed(db: Db) {
             id: id.to_string(),
         }]
     );
-    assert_eq!(state(&d.store, id).await.provider_id.as_deref(), Some("gw-1"));
+    assert_eq!(
+        state(&d.store, id).await.provider_id.as_deref(),
+        Some("gw-1")
+    );
 
     // Signed with the wrong key, the gateway refuses: a permanent failure, given up at once.
     let id = queue_message(&d.store, &sms, START).await;
@@ -206,7 +222,11 @@ async fn a_failing_transport_backs_off_then_gives_up(db: Db) {
         d.clock.advance(1);
     }
     d.clock.advance(100_000);
-    assert_eq!(w.run_once().await.unwrap(), Round::default(), "given up for good");
+    assert_eq!(
+        w.run_once().await.unwrap(),
+        Round::default(),
+        "given up for good"
+    );
     assert_eq!(state(&d.store, id).await.attempts, MAX_ATTEMPTS);
 }
 
@@ -221,7 +241,13 @@ async fn a_sent_message_is_not_sent_again_after_a_restart(db: Db) {
     let d = database(db).await;
     let smtpd = Aiosmtpd::start().await;
     let id = queue_message(&d.store, &mail("anna@example.com"), START).await;
-    assert_eq!(worker(&d, d.store.clone(), smtp(&smtpd.url())).run_once().await.unwrap(), sent(1));
+    assert_eq!(
+        worker(&d, d.store.clone(), smtp(&smtpd.url()))
+            .run_once()
+            .await
+            .unwrap(),
+        sent(1)
+    );
     d.store.close().await;
 
     // A new process: its own pool, its own worker, later.
@@ -242,13 +268,23 @@ async fn a_dead_workers_lease_expires_and_another_worker_delivers(db: Db) {
     let id = queue_message(&d.store, &mail("anna@example.com"), START).await;
     let lease = settings().lease_secs();
     // The first worker claims the message and dies before it sends or releases anything.
-    let claim = queue::claim_next(&d.store, &["email"], START, lease).await.unwrap();
+    let claim = queue::claim_next(&d.store, &["email"], START, lease)
+        .await
+        .unwrap();
     assert_eq!(claim.map(|c| c.message.id), Some(id));
 
     let w = worker(&d, d.store.clone(), smtp(&smtpd.url()));
-    assert_eq!(w.run_once().await.unwrap(), Round::default(), "leased to the dead worker");
+    assert_eq!(
+        w.run_once().await.unwrap(),
+        Round::default(),
+        "leased to the dead worker"
+    );
     d.clock.advance(lease - 1);
-    assert_eq!(w.run_once().await.unwrap(), Round::default(), "lease not yet expired");
+    assert_eq!(
+        w.run_once().await.unwrap(),
+        Round::default(),
+        "lease not yet expired"
+    );
     d.clock.advance(1);
     assert_eq!(w.run_once().await.unwrap(), sent(1));
     assert_eq!(smtpd.wait_for(1).await.len(), 1);
