@@ -28,6 +28,7 @@ db_tests!(
     a_dead_workers_lease_expires_and_another_worker_delivers,
     two_workers_deliver_each_message_exactly_once,
     kill_9_mid_delivery_loses_nothing_and_sends_once,
+    the_dev_mailbox_shows_what_was_delivered_and_what_waits,
 );
 
 const FROM: &str = "Regain <no-reply@regain.example>";
@@ -318,4 +319,35 @@ async fn two_workers_deliver_each_message_exactly_once(db: Db) {
         .await
         .unwrap();
     assert_eq!(attempts, vec![1; MESSAGES]);
+}
+
+async fn the_dev_mailbox_shows_what_was_delivered_and_what_waits(db: Db) {
+    use app::server::delivery::dev_mailbox::{DevMailbox, PROVIDER_ID};
+    let t = crate::support::TestApp::with_dev(db, true).await;
+    let store = &t.state.store;
+    let id = queue_message(store, &mail("anna@example.com"), START).await;
+    let page = t.get("/dev/mailbox", None).await;
+    assert!(
+        page.body.contains("data-status=\"queued\""),
+        "{}",
+        page.body
+    );
+
+    // Development without SMTP: "delivered" to the mailbox, and recorded as sent.
+    let transports = Transports {
+        email: Some(Arc::new(DevMailbox)),
+        sms: Some(Arc::new(DevMailbox)),
+    };
+    let w = Worker::new(store.clone(), t.clock.clone(), transports, settings());
+    assert_eq!(w.run_once().await.unwrap(), sent(1));
+    let s = state(store, id).await;
+    assert_eq!(
+        (s.sent_at, s.provider_id.as_deref()),
+        (Some(START), Some(PROVIDER_ID))
+    );
+    let page = t.get("/dev/mailbox", None).await;
+    assert!(page.body.contains("data-status=\"sent\""), "{}", page.body);
+    assert!(page.body.contains("data-status=\"sent\">Sent"), "{}", page.body);
+    let api = t.call("dev/mailbox", &[], None).await;
+    assert!(api.body.contains("\"status\":\"Sent\""), "{}", api.body);
 }
