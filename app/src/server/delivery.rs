@@ -146,8 +146,9 @@ impl Default for DeliverySettings {
 }
 
 impl DeliverySettings {
-    /// How long a claim holds. Longer than two attempts, so a live worker never loses a
-    /// message it is still sending to another one (which would then send it twice).
+    /// How long a claim holds: twice the bound on an attempt plus a margin, so a live
+    /// worker never loses a message it is still sending to another worker (which would
+    /// then send it a second time).
     pub fn lease_secs(&self) -> i64 {
         i64::try_from(self.timeout.as_secs())
             .unwrap_or(i64::MAX / 4)

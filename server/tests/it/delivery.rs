@@ -347,7 +347,11 @@ async fn the_dev_mailbox_shows_what_was_delivered_and_what_waits(db: Db) {
     );
     let page = t.get("/dev/mailbox", None).await;
     assert!(page.body.contains("data-status=\"sent\""), "{}", page.body);
-    assert!(page.body.contains("data-status=\"sent\">Sent"), "{}", page.body);
+    assert!(
+        page.body.contains("data-status=\"sent\">Sent"),
+        "{}",
+        page.body
+    );
     let api = t.call("dev/mailbox", &[], None).await;
     assert!(api.body.contains("\"status\":\"Sent\""), "{}", api.body);
 }
