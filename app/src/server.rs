@@ -1,8 +1,9 @@
-//! Server-only code: storage, hashing, sessions, keys, audit. Compiled only with `ssr`.
+//! Server-only code: storage, hashing, sessions, keys, audit, outbox delivery. Compiled only with `ssr`.
 pub mod audit;
 pub mod auth;
 pub mod base32;
 pub mod clock;
+pub mod delivery;
 pub mod hashing;
 pub mod keys;
 pub mod outbox;

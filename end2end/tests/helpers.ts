@@ -2,6 +2,8 @@ import { expect, test, type Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { demo, ids, routes } from "./ids";
 
 export const byId = (page: Page, id: string) => page.locator(`#${id}`);
@@ -110,4 +112,107 @@ export async function signedInUserWithPassword(page: Page, password: string): Pr
   await expect(page).toHaveURL(new RegExp(`${routes.account}$`));
   await settle(page);
   return { email: user.email };
+}
+
+/// A mail the test SMTP server (aiosmtpd, started by `./dev test`) accepted.
+export type Mail = { subject: string; text: string; html: string };
+
+/// Every mail to `address` in the SMTP server's maildir (E2E_MAILDIR), oldest first;
+/// with `since`, only those stored from then on.
+export async function mailTo(address: string, since?: Date): Promise<Mail[]> {
+  const dir = process.env.E2E_MAILDIR;
+  if (!dir) throw new Error("E2E_MAILDIR is not set: run the specs through ./dev test");
+  const found: { at: number; mail: Mail }[] = [];
+  for (const sub of ["new", "cur"]) {
+    let names: string[] = [];
+    try {
+      names = await readdir(join(dir, sub));
+    } catch {
+      continue; // no mail yet: aiosmtpd creates the folders with the first one
+    }
+    for (const name of names) {
+      const path = join(dir, sub, name);
+      const at = (await stat(path)).mtimeMs;
+      if (since && at < since.getTime() - 1000) continue;
+      const { headers, body } = splitMessage(await readFile(path, "latin1"));
+      const to = headers.get("to") ?? "";
+      if (!to.toLowerCase().includes(address.toLowerCase())) continue;
+      found.push({ at, mail: { subject: decodeWords(headers.get("subject") ?? ""), ...parts(headers, body) } });
+    }
+  }
+  return found.sort((a, b) => a.at - b.at).map((f) => f.mail);
+}
+
+/// Polls the maildir for up to ~10 s until a mail to `address` satisfies `predicate`.
+export async function waitForMail(address: string, predicate: (m: Mail) => boolean = () => true): Promise<Mail> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const mail = (await mailTo(address)).find(predicate);
+    if (mail) return mail;
+    if (Date.now() > deadline) throw new Error(`no matching mail to ${address} within 10 s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/// Header fields (lower-case names, folded lines joined) and the raw body of a MIME entity.
+function splitMessage(raw: string): { headers: Map<string, string>; body: string } {
+  const text = raw.replace(/\r\n/g, "\n");
+  const end = text.indexOf("\n\n");
+  const head = end < 0 ? text : text.slice(0, end);
+  const headers = new Map<string, string>();
+  for (const line of head.replace(/\n[ \t]+/g, " ").split("\n")) {
+    const colon = line.indexOf(":");
+    if (colon > 0) {
+      const name = line.slice(0, colon).trim().toLowerCase();
+      if (!headers.has(name)) headers.set(name, line.slice(colon + 1).trim());
+    }
+  }
+  return { headers, body: end < 0 ? "" : text.slice(end + 2) };
+}
+
+/// The text/plain and text/html parts of a multipart/alternative mail (or a single part).
+function parts(headers: Map<string, string>, body: string): { text: string; html: string } {
+  const type = headers.get("content-type") ?? "text/plain";
+  const result = { text: "", html: "" };
+  const boundary = type.match(/boundary="?([^";]+)"?/i)?.[1];
+  const entities = boundary
+    ? body.split(`--${boundary}`).slice(1).filter((p) => !p.startsWith("--")).map((p) => splitMessage(p.replace(/^\n/, "")))
+    : [{ headers, body }];
+  for (const e of entities) {
+    const content = decodeBody(e.body, e.headers.get("content-transfer-encoding") ?? "7bit");
+    const mime = (e.headers.get("content-type") ?? "text/plain").toLowerCase();
+    if (mime.startsWith("text/html")) result.html = content;
+    else if (mime.startsWith("text/plain")) result.text = content;
+  }
+  return result;
+}
+
+/// Quoted-printable, base64 or 7bit/8bit body as UTF-8 text (the file was read as latin1,
+/// one char per byte).
+function decodeBody(body: string, encoding: string): string {
+  const enc = encoding.trim().toLowerCase();
+  let bytes: Buffer;
+  if (enc === "base64") {
+    bytes = Buffer.from(body.replace(/\s+/g, ""), "base64");
+  } else if (enc === "quoted-printable") {
+    const joined = body.replace(/=\n/g, "");
+    bytes = Buffer.from(joined.replace(/=([0-9A-Fa-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16))), "latin1");
+  } else {
+    bytes = Buffer.from(body, "latin1");
+  }
+  return bytes.toString("utf8").replace(/\r\n/g, "\n").replace(/\n$/, "");
+}
+
+/// RFC 2047 encoded words (`=?utf-8?b?…?=`, `=?utf-8?q?…?=`) in a header.
+function decodeWords(value: string): string {
+  return value
+    .replace(/\?=\s+=\?/g, "?==?")
+    .replace(/=\?([^?]+)\?([bBqQ])\?([^?]*)\?=/g, (_, _charset, kind, data: string) =>
+      kind.toLowerCase() === "b"
+        ? Buffer.from(data, "base64").toString("utf8")
+        : Buffer.from(
+            data.replace(/_/g, " ").replace(/=([0-9A-Fa-f]{2})/g, (_m, h) => String.fromCharCode(parseInt(h, 16))),
+            "latin1",
+          ).toString("utf8"),
+    );
 }

@@ -4,6 +4,7 @@ use crate::config::{Config, Overrides};
 use app::domain::identifier::{email_domain, normalize_email};
 use app::domain::secret::SecretString;
 use app::server::clock::{Clock, SystemClock};
+use app::server::delivery::{Transports, Worker};
 use app::server::hashing::{HashCost, PasswordHasher};
 use app::server::keys::Keys;
 use app::server::state::Settings;
@@ -263,18 +264,74 @@ async fn serve(config: Config) -> Result<(), CliError> {
         crate::demo::seed(&state).await?;
         println!("{}", crate::demo::banner(&state.settings.public_url));
     }
+    let transports = delivery_transports(&config)?;
+    let delivery = Worker::new(
+        state.store.clone(),
+        state.clock.clone(),
+        transports,
+        config.delivery_settings(),
+    )
+    .spawn();
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     tracing::info!(addr = %config.addr, dev = config.dev, "listening");
     let app = crate::router(state);
-    axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async {
         let _ = tokio::signal::ctrl_c().await;
     })
-    .await?;
-    Ok(())
+    .await;
+    delivery.shutdown().await;
+    Ok(served?)
+}
+
+/// A transport for each channel that has one configured. In development mode a channel
+/// without one goes to the development mailbox; otherwise its messages wait in the outbox
+/// (said once, here) until it is configured.
+pub fn delivery_transports(config: &Config) -> Result<Transports, CliError> {
+    use app::server::delivery::{dev_mailbox::DevMailbox, sms, smtp};
+    let timeout = config.delivery_settings().timeout;
+    let mut transports = Transports::default();
+    if let (Some(url), Some(from)) = (&config.smtp_url, &config.mail_from) {
+        let settings =
+            smtp::SmtpSettings::parse(url).map_err(|e| CliError::Usage(e.to_string()))?;
+        let from = smtp::parse_from(from).map_err(|e| CliError::Usage(e.to_string()))?;
+        let mailer = smtp::SmtpMailer::new(&settings, from, timeout)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        tracing::info!(host = %settings.host, port = settings.port, security = ?settings.security,
+            "mail goes out through SMTP");
+        transports.email = Some(Arc::new(mailer));
+    }
+    if let (Some(url), Some(secret)) = (&config.sms_gateway_url, &config.sms_gateway_secret) {
+        let url = sms::parse_gateway_url(url).map_err(|e| CliError::Usage(e.to_string()))?;
+        let gateway = sms::SmsGateway::new(url, SecretString::new(secret.as_str()), timeout)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        transports.sms = Some(Arc::new(gateway));
+    }
+    for (channel, slot) in [
+        ("email", &mut transports.email),
+        ("sms", &mut transports.sms),
+    ] {
+        if slot.is_some() {
+            continue;
+        }
+        if config.dev {
+            *slot = Some(Arc::new(DevMailbox));
+        } else {
+            let key = if channel == "email" {
+                "smtp_url"
+            } else {
+                "sms_gateway_url"
+            };
+            tracing::warn!(
+                channel,
+                "no transport configured ({key}): these messages stay queued"
+            );
+        }
+    }
+    Ok(transports)
 }
 
 async fn org_command(config: &Config, cmd: OrgCommand) -> Result<(), CliError> {

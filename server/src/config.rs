@@ -24,6 +24,18 @@ pub struct Config {
     pub secret_key: Option<String>,
     /// Concurrent Argon2 hashes; default: the number of cores.
     pub hash_workers: Option<usize>,
+    /// Outgoing mail server: `smtps://user:pass@host[:port]`, `smtp://…` (STARTTLS), or
+    /// `smtp://host:port?tls=none` for a loopback host. Holds a password: never logged.
+    pub smtp_url: Option<String>,
+    /// The sender of every mail, e.g. `Regain <no-reply@example.com>`; required with `smtp_url`.
+    pub mail_from: Option<String>,
+    /// The SMS gateway's endpoint (https, or http on loopback).
+    pub sms_gateway_url: Option<String>,
+    /// The key the SMS gateway checks our signatures with. Never logged.
+    pub sms_gateway_secret: Option<String>,
+    /// Seconds one delivery attempt may take; default 30. A claim on a message lasts
+    /// twice this plus 5 s, after which another instance may try it.
+    pub delivery_timeout: Option<u64>,
 }
 
 impl std::fmt::Debug for Config {
@@ -38,6 +50,18 @@ impl std::fmt::Debug for Config {
                 "secret_key",
                 &self.secret_key.as_ref().map(|_| "(redacted)"),
             )
+            .field("hash_workers", &self.hash_workers)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redacted_smtp_url))
+            .field("mail_from", &self.mail_from)
+            .field(
+                "sms_gateway_url",
+                &self.sms_gateway_url.as_ref().map(|_| "(set)"),
+            )
+            .field(
+                "sms_gateway_secret",
+                &self.sms_gateway_secret.as_ref().map(|_| "(redacted)"),
+            )
+            .field("delivery_timeout", &self.delivery_timeout)
             .finish()
     }
 }
@@ -52,6 +76,11 @@ impl Default for Config {
             public_url: None,
             secret_key: None,
             hash_workers: None,
+            smtp_url: None,
+            mail_from: None,
+            sms_gateway_url: None,
+            sms_gateway_secret: None,
+            delivery_timeout: None,
         }
     }
 }
@@ -65,6 +94,11 @@ pub const KNOWN_KEYS: &[&str] = &[
     "public_url",
     "secret_key",
     "hash_workers",
+    "smtp_url",
+    "mail_from",
+    "sms_gateway_url",
+    "sms_gateway_secret",
+    "delivery_timeout",
     "log",
 ];
 
@@ -125,7 +159,46 @@ impl Config {
         if config.hash_workers == Some(0) {
             return Err(ConfigError("hash_workers must be at least 1".into()));
         }
+        config.check_delivery()?;
         Ok((config, warnings))
+    }
+
+    /// Refuses a delivery setting that would only fail later, at the first message. The
+    /// errors name the key, never the value (`smtp_url` may hold a password).
+    fn check_delivery(&self) -> Result<(), ConfigError> {
+        use app::server::delivery::{sms, smtp};
+        let bad = |e: &dyn std::fmt::Display| ConfigError(e.to_string());
+        if let Some(url) = &self.smtp_url {
+            smtp::SmtpSettings::parse(url).map_err(|e| bad(&e))?;
+            match &self.mail_from {
+                Some(from) => drop(smtp::parse_from(from).map_err(|e| bad(&e))?),
+                None => return Err(ConfigError("mail_from is required with smtp_url".into())),
+            }
+        }
+        if let Some(url) = &self.sms_gateway_url {
+            sms::parse_gateway_url(url).map_err(|e| bad(&e))?;
+            if self
+                .sms_gateway_secret
+                .as_ref()
+                .is_none_or(|s| s.chars().count() < 16)
+            {
+                return Err(bad(&sms::SmsConfigError::Secret));
+            }
+        }
+        if matches!(self.delivery_timeout, Some(0) | Some(3601..)) {
+            return Err(ConfigError(
+                "delivery_timeout must be 1 to 3600 seconds".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn delivery_settings(&self) -> app::server::delivery::DeliverySettings {
+        let mut settings = app::server::delivery::DeliverySettings::default();
+        if let Some(secs) = self.delivery_timeout {
+            settings.timeout = std::time::Duration::from_secs(secs);
+        }
+        settings
     }
 
     pub fn database_url(&self) -> String {
@@ -143,6 +216,17 @@ impl Config {
             .unwrap_or_else(|| format!("http://{}", self.addr))
             .trim_end_matches('/')
             .to_owned()
+    }
+}
+
+/// `smtps://host:port` without the user and password, for `Debug`.
+fn redacted_smtp_url(url: &str) -> String {
+    match app::server::delivery::smtp::SmtpSettings::parse(url) {
+        Ok(s) => format!(
+            "{:?} {}:{} (credentials redacted)",
+            s.security, s.host, s.port
+        ),
+        Err(_) => "(invalid)".to_owned(),
     }
 }
 

@@ -11,6 +11,25 @@ pub struct MailView {
     pub recipient: String,
     pub subject: String,
     pub body: String,
+    pub status: MailStatus,
+}
+
+/// Where a message stands in the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MailStatus {
+    Queued,
+    Sent,
+    Failed,
+}
+
+impl MailStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailStatus::Queued => "queued",
+            MailStatus::Sent => "sent",
+            MailStatus::Failed => "failed",
+        }
+    }
 }
 
 #[server(prefix = "/api", endpoint = "dev/mailbox")]
@@ -31,6 +50,11 @@ pub async fn dev_mailbox() -> Result<Vec<MailView>, AppError> {
                     recipient: m.recipient,
                     subject: m.subject,
                     body: m.body,
+                    status: match (m.sent_at, m.failed_at) {
+                        (Some(_), _) => MailStatus::Sent,
+                        (None, Some(_)) => MailStatus::Failed,
+                        (None, None) => MailStatus::Queued,
+                    },
                 })
                 .collect())
         }

@@ -1,5 +1,5 @@
 //! The development mailbox: the messages the portal would have sent.
-use crate::api::dev::dev_mailbox;
+use crate::api::dev::{dev_mailbox, MailStatus};
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::pages::not_found::NotFoundPage;
@@ -33,6 +33,12 @@ pub fn MailboxPage() -> impl IntoView {
                                             <dt>{t!(i18n, mailbox.to)}</dt><dd>{m.recipient}</dd>
                                             <dt>{t!(i18n, mailbox.channel)}</dt><dd>{m.channel}</dd>
                                             <dt>{t!(i18n, mailbox.queued)}</dt><dd>{m.queued}</dd>
+                                            <dt>{t!(i18n, mailbox.status)}</dt>
+                                            <dd data-status=m.status.as_str()>{move || match m.status {
+                                                MailStatus::Queued => t_string!(i18n, mailbox.status_queued).to_string(),
+                                                MailStatus::Sent => t_string!(i18n, mailbox.status_sent).to_string(),
+                                                MailStatus::Failed => t_string!(i18n, mailbox.status_failed).to_string(),
+                                            }}</dd>
                                         </dl>
                                         <pre>{m.body}</pre>
                                     </article>

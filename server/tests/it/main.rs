@@ -11,6 +11,7 @@ mod support;
 
 mod cli;
 mod config;
+mod delivery;
 mod headers;
 mod i18n;
 mod logs;

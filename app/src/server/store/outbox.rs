@@ -1,6 +1,6 @@
 //! Messages to send, written in the same transaction as the change they announce, so a
-//! crash can't lose one. Delivery (SMTP, SMS) is a worker's job; in development the
-//! mailbox page shows them instead.
+//! crash can't lose one. Delivery (SMTP, SMS) is a worker's job (`server::delivery`); in
+//! development the mailbox page lists them with their delivery status.
 use super::{Store, StoreError};
 use sqlx::{Any, Executor};
 
@@ -23,6 +23,8 @@ pub struct OutboxMessage {
     pub subject: String,
     pub body: String,
     pub sent_at: Option<i64>,
+    /// Set when delivery was given up on (see `server::delivery`).
+    pub failed_at: Option<i64>,
 }
 
 pub async fn enqueue<'c, E: Executor<'c, Database = Any>>(
@@ -50,8 +52,8 @@ impl Store {
     /// Newest first.
     pub async fn recent_messages(&self, limit: i64) -> Result<Vec<OutboxMessage>, StoreError> {
         Ok(sqlx::query_as(
-            "SELECT id, created_at, channel, recipient, locale, subject, body, sent_at \
-             FROM outbox ORDER BY id DESC LIMIT $1",
+            "SELECT id, created_at, channel, recipient, locale, subject, body, sent_at, \
+             failed_at FROM outbox ORDER BY id DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(self.pool())
