@@ -77,15 +77,19 @@ export async function expectAccessible(page: Page) {
   }
 }
 
-/// Creates a user with a temporary password through the real CLI, as an operator would.
-export function createUserWithTemporaryPassword(): { email: string; password: string } {
-  const email = `e2e-${randomBytes(6).toString("hex")}@example.com`;
-  const out = execFileSync(
-    process.env.REGAIN_BIN!,
-    ["user", "add", "--org", "demo", "--email", email, "--name", "E2E Person", "--temporary-password"],
+/// Runs the real `regain` CLI, as an operator would, against the portal's data directory.
+export function regain(args: string[]): string {
+  return execFileSync(process.env.REGAIN_BIN!, args, {
     // REGAIN_BIN is ours, not the portal's: passed on, it would be read as a config key.
-    { env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "REGAIN_BIN")), encoding: "utf8" },
-  );
+    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== "REGAIN_BIN")),
+    encoding: "utf8",
+  });
+}
+
+/// Creates a user with a temporary password through the real CLI.
+export function createUserWithTemporaryPassword(org = "demo", domain = "example.com"): { email: string; password: string } {
+  const email = `e2e-${randomBytes(6).toString("hex")}@${domain}`;
+  const out = regain(["user", "add", "--org", org, "--email", email, "--name", "E2E Person", "--temporary-password"]);
   const match = out.match(/temporary password[^:]*: (\S+)/);
   if (!match) throw new Error(`no temporary password in: ${out}`);
   return { email, password: match[1] };
@@ -103,8 +107,13 @@ export async function submitPasswordChange(page: Page, current: string, next: st
 }
 
 /// A fresh user who has replaced their temporary password with `password` and is signed in.
-export async function signedInUserWithPassword(page: Page, password: string): Promise<{ email: string }> {
-  const user = createUserWithTemporaryPassword();
+export async function signedInUserWithPassword(
+  page: Page,
+  password: string,
+  org = "demo",
+  domain = "example.com",
+): Promise<{ email: string }> {
+  const user = createUserWithTemporaryPassword(org, domain);
   await signIn(page, user.email, user.password);
   await expect(page).toHaveURL(new RegExp(`${routes.changePassword}$`));
   await settle(page);

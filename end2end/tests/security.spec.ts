@@ -1,7 +1,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { randomBytes } from "node:crypto";
 import { ids, routes } from "./ids";
-import { byId, expectAccessible, open, settle, signIn, signedInUserWithPassword, waitForMail } from "./helpers";
+import { byId, expectAccessible, open, regain, settle, signIn, signedInUserWithPassword, waitForMail } from "./helpers";
 import { totp } from "./totp";
 
 // Runs hydrated and without JavaScript. Codes are read from the mail the portal really
@@ -137,4 +137,33 @@ test("a mobile phone is verified with the code of its text message", async ({ pa
   await byId(page, ids.verifySubmit).click();
   await expect(page).toHaveURL(/\/account\/security\?done=added$/);
   await expect(byId(page, ids.methodsList).locator('li[data-kind="sms"]')).toHaveAttribute("data-verified", "true");
+});
+
+test("where the organisation enables them, security questions are chosen and answered", async ({ page }) => {
+  // An organisation of its own, so turning questions on changes nothing for other specs.
+  const slug = `q${randomBytes(4).toString("hex")}`;
+  const domain = `${slug}.example.org`;
+  regain(["org", "add", "--slug", slug, "--name", "Questions Test Org", "--domain", domain]);
+  regain(["org", "policy", "set", "--org", slug, JSON.stringify({ methods_enabled: ["email", "recovery_codes", "security_questions"] })]);
+  await signedInUserWithPassword(page, password, slug, domain);
+  await toSecurityInfo(page);
+  await page.getByRole("link", { name: "Set up security questions" }).click();
+  await expect(page).toHaveURL(new RegExp(`${routes.securityQuestions}$`));
+  await settle(page);
+  await expectAccessible(page);
+  const form = byId(page, ids.questionsForm);
+  await expect(form.locator("select")).toHaveCount(3);
+  // The same question twice is refused, and the reason is given.
+  await form.locator("#question-2").selectOption("q01");
+  for (const i of [1, 2, 3]) await form.locator(`#answer-${i}`).fill(`answer number ${i}`);
+  await form.locator("button[type=submit]").click();
+  await expect(byId(page, ids.formError)).toContainText("Choose different questions");
+  await settle(page);
+  const again = byId(page, ids.questionsForm);
+  await again.locator("#question-2").selectOption("q05");
+  for (const i of [1, 2, 3]) await again.locator(`#answer-${i}`).fill(`answer number ${i}`);
+  await again.locator("button[type=submit]").click();
+  await expect(page).toHaveURL(/\/account\/security\?done=questions$/);
+  await expect(byId(page, ids.securityNotice)).toContainText("security questions were saved");
+  await expect(page.getByRole("link", { name: "Change security questions" })).toBeVisible();
 });

@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+mod org_policy;
 mod policy;
 pub use policy::{check_password, PasswordCommand, TermsCommand, Verdict};
 
@@ -82,6 +83,9 @@ pub enum OrgCommand {
     /// Manage an organisation's own banned password terms.
     #[command(subcommand)]
     Terms(TermsCommand),
+    /// Show or change an organisation's recovery policy.
+    #[command(subcommand)]
+    Policy(org_policy::PolicyCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -369,6 +373,11 @@ async fn org_command(config: &Config, cmd: OrgCommand) -> Result<(), CliError> {
         }
         OrgCommand::Terms(cmd) => {
             let result = policy::terms_command(&store, cmd, now).await;
+            store.close().await;
+            return result;
+        }
+        OrgCommand::Policy(cmd) => {
+            let result = org_policy::policy_command(&store, cmd, now).await;
             store.close().await;
             return result;
         }

@@ -8,7 +8,8 @@ use server::cli::{run, Cli};
 db_tests!(
     org_and_user_commands,
     import_is_all_or_nothing,
-    disable_blocks_signin_and_revokes_sessions
+    disable_blocks_signin_and_revokes_sessions,
+    policy_is_shown_changed_within_bounds_and_audited
 );
 
 struct Cmd {
@@ -315,4 +316,61 @@ fn no_command_sets_or_resets_a_password() {
         );
     }
     assert!(Cli::try_parse_from(["regain", "user", "reset-password", "a@example.com"]).is_err());
+}
+
+async fn policy_is_shown_changed_within_bounds_and_audited(db: Db) {
+    let c = Cmd::new(db).await;
+    c.run(&["migrate"]).await.unwrap();
+    c.run(&[
+        "org",
+        "add",
+        "--slug",
+        "acme",
+        "--name",
+        "Acme",
+        "--domain",
+        "example.com",
+    ])
+    .await
+    .unwrap();
+    c.run(&["org", "policy", "show", "--org", "acme"])
+        .await
+        .unwrap();
+    c.run(&[
+        "org",
+        "policy",
+        "set",
+        "--org",
+        "acme",
+        r#"{"methods_required": 2, "sms_regions": ["IT"]}"#,
+    ])
+    .await
+    .unwrap();
+    // Out of bounds, unknown, or not an object: refused, nothing changes.
+    for bad in [
+        r#"{"methods_required": 3}"#,
+        r#"{"admin_can_reset": true}"#,
+        r#"["methods_required"]"#,
+    ] {
+        assert!(c
+            .run(&["org", "policy", "set", "--org", "acme", bad])
+            .await
+            .is_err());
+    }
+    let store = c.store().await;
+    let org = store.find_org_by_slug("acme").await.unwrap().unwrap();
+    assert_eq!(org.policy.methods_required, 2);
+    assert_eq!(org.policy.sms_regions, ["IT"]);
+    let events = store.audit_events(5).await.unwrap();
+    let set = events.iter().find(|e| e.action == "policy.set").unwrap();
+    assert!(
+        set.detail.contains(r#""methods_required":1"#),
+        "{}",
+        set.detail
+    );
+    assert!(
+        set.detail.contains(r#""methods_required":2"#),
+        "{}",
+        set.detail
+    );
 }
