@@ -89,7 +89,10 @@ pub fn App() -> impl IntoView {
     });
     view! {
         <Stylesheet id="leptos" href="/pkg/regain.css"/>
-        <I18nContextProvider>
+        // The provider's own <html lang> is a closure read when leptos_meta renders the head,
+        // outside the request's reactive owner; we set it ourselves, as a plain string.
+        <I18nContextProvider set_lang_attr_on_html=false set_dir_attr_on_html=false>
+            <HtmlLang/>
             <AppTitle/>
             <Router>
                 <Layout>
@@ -151,9 +154,22 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// `<html lang dir>` for the page's language, as plain strings (see [`AppTitle`]).
+#[component]
+fn HtmlLang() -> impl IntoView {
+    use leptos_meta::Html;
+    let locale = use_i18n().get_locale_untracked();
+    let dir = locale.direction().as_str();
+    view! { <Html attr:lang=locale.as_str() attr:dir=dir/> }
+}
+
 #[component]
 fn AppTitle() -> impl IntoView {
     let i18n = use_i18n();
-    let name = move || t_string!(i18n, app.name).to_string();
-    view! { <Title formatter=move |page: String| format!("{page} · {}", name())/> }
+    // leptos_meta renders the <head> after the body, outside the request's reactive owner
+    // (and its arena): a title that read a signal then panicked under concurrent requests
+    // ("already disposed" / "no Arena is active"). Titles are therefore plain strings, taken
+    // when the page renders; a language switch reloads the page, so nothing is lost.
+    let name = t_string!(i18n, app.name).to_string();
+    view! { <Title formatter=move |page: String| format!("{page} · {name}")/> }
 }

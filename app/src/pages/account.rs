@@ -20,7 +20,7 @@ pub fn AccountPage() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let changed = move || query.with(|q| q.get("changed").as_deref() == Some("password"));
     view! {
-        <Title text=move || t_string!(i18n, account.title).to_string()/>
+        <Title text=t_string!(i18n, account.title).to_string()/>
         <h1>{t!(i18n, account.title)}</h1>
         <Show when=changed>
             <p id=ids::ACCOUNT_NOTICE class="notice" role="status">

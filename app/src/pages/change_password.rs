@@ -70,7 +70,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
     let change = ServerAction::<ChangeTemporaryPassword>::new();
     let error = Signal::derive(move || change.value().get().and_then(Result::err));
     view! {
-        <Title text=move || t_string!(i18n, change.title).to_string()/>
+        <Title text=t_string!(i18n, change.title).to_string()/>
         <h1>{t!(i18n, change.title)}</h1>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
@@ -101,7 +101,7 @@ pub fn AccountPasswordPage() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
     let error = Signal::derive(move || change.value().get().and_then(Result::err));
     view! {
-        <Title text=move || t_string!(i18n, change_own.title).to_string()/>
+        <Title text=t_string!(i18n, change_own.title).to_string()/>
         <h1>{t!(i18n, change_own.title)}</h1>
         <p>{t!(i18n, change_own.intro)}</p>
         <FormError error/>

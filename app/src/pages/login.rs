@@ -27,7 +27,7 @@ pub fn LoginPage() -> impl IntoView {
     })
     .into_inner();
     view! {
-        <Title text=move || t_string!(i18n, login.title).to_string()/>
+        <Title text=t_string!(i18n, login.title).to_string()/>
         <h1>{t!(i18n, login.title)}</h1>
         <FormError error/>
         <ActionForm action=login attr:id=ids::LOGIN_FORM attr:class="stack">

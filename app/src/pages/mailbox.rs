@@ -18,7 +18,7 @@ pub fn MailboxPage() -> impl IntoView {
                     Err(AppError::NotFound) => view! { <NotFoundPage/> }.into_any(),
                     Err(e) => view! { <crate::components::FormError error=Signal::stored(Some(e))/> }.into_any(),
                     Ok(list) => view! {
-                        <Title text=move || t_string!(i18n, mailbox.title).to_string()/>
+                        <Title text=t_string!(i18n, mailbox.title).to_string()/>
                         <h1>{t!(i18n, mailbox.title)}</h1>
                         <p>{t!(i18n, mailbox.intro)}</p>
                         <Show when={let empty = list.is_empty(); move || empty}>
@@ -28,7 +28,14 @@ pub fn MailboxPage() -> impl IntoView {
                             {list.into_iter().map(|m| view! {
                                 <li>
                                     <article>
-                                        <h2>{m.subject}</h2>
+                                        // A text message has no subject: say what it is.
+                                        <h2>
+                                            {if m.subject.is_empty() {
+                                                t_string!(i18n, mailbox.text_message).to_string()
+                                            } else {
+                                                m.subject.clone()
+                                            }}
+                                        </h2>
                                         <dl class="facts">
                                             <dt>{t!(i18n, mailbox.to)}</dt><dd>{m.recipient}</dd>
                                             <dt>{t!(i18n, mailbox.channel)}</dt><dd>{m.channel}</dd>

@@ -11,7 +11,7 @@ pub fn NotFoundPage() -> impl IntoView {
     }
     let i18n = use_i18n();
     view! {
-        <Title text=move || t_string!(i18n, not_found.title).to_string()/>
+        <Title text=t_string!(i18n, not_found.title).to_string()/>
         <h1>{t!(i18n, not_found.title)}</h1>
         <p>
             <a href=routes::LOGIN>{t!(i18n, not_found.back)}</a>

@@ -8,7 +8,7 @@ use leptos_meta::Title;
 pub fn RecoverPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Title text=move || t_string!(i18n, recover.title).to_string()/>
+        <Title text=t_string!(i18n, recover.title).to_string()/>
         <h1>{t!(i18n, recover.title)}</h1>
         <p>{t!(i18n, recover.coming)}</p>
         <p class="aside">

@@ -54,13 +54,26 @@ pub fn load_failed(e: AppError) -> AnyView {
 #[component]
 pub fn SecurityPage() -> impl IntoView {
     let i18n = use_i18n();
-    let info = Resource::new(|| (), |_| security_info());
     let reauth = ServerAction::<Reauthenticate>::new();
     let add_email = ServerAction::<AddEmail>::new();
     let add_phone = ServerAction::<AddPhone>::new();
     let remove = ServerAction::<RemoveMethod>::new();
     let begin_app = ServerAction::<BeginAuthenticator>::new();
     let codes = ServerAction::<GenerateRecoveryCodes>::new();
+    // Hydrated, a change redirects to this same page: the list must be fetched again
+    // after every action and on every new query (`?done=…`).
+    let search = leptos_router::hooks::use_location().search;
+    let info = Resource::new(
+        move || {
+            (
+                search.get(),
+                reauth.version().get(),
+                remove.version().get(),
+                codes.version().get(),
+            )
+        },
+        |_| security_info(),
+    );
     let error = first_error(vec![
         error_of(reauth),
         error_of(add_email),
@@ -72,7 +85,7 @@ pub fn SecurityPage() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let done = move || query.with(|q| q.get("done"));
     view! {
-        <Title text=move || t_string!(i18n, security.title).to_string()/>
+        <Title text=t_string!(i18n, security.title).to_string()/>
         <h1>{t!(i18n, security.title)}</h1>
         <p>{t!(i18n, security.intro)}</p>
         {move || {
@@ -247,7 +260,7 @@ pub fn SecurityRequiredPage() -> impl IntoView {
     let i18n = use_i18n();
     let info = Resource::new(|| (), |_| security_info());
     view! {
-        <Title text=move || t_string!(i18n, security.required_title).to_string()/>
+        <Title text=t_string!(i18n, security.required_title).to_string()/>
         <h1>{t!(i18n, security.required_title)}</h1>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
@@ -282,7 +295,7 @@ pub fn SecurityConfirmPage() -> impl IntoView {
     let confirm = ServerAction::<ConfirmMethods>::new();
     let error = error_of(confirm);
     view! {
-        <Title text=move || t_string!(i18n, security.confirm_title).to_string()/>
+        <Title text=t_string!(i18n, security.confirm_title).to_string()/>
         <h1>{t!(i18n, security.confirm_title)}</h1>
         <p>{t!(i18n, security.confirm_intro)}</p>
         <FormError error/>

@@ -9,6 +9,7 @@ db_tests!(
     security_headers_on_every_route,
     cross_site_posts_are_refused,
     extra_repeated_and_array_fields_are_refused,
+    concurrent_pages_all_render_whole_with_their_nonce,
 );
 
 async fn security_headers_on_every_route(db: Db) {
@@ -21,6 +22,9 @@ async fn security_headers_on_every_route(db: Db) {
         "/recover",
         "/account",
         "/change-password",
+        "/account/security",
+        "/account/security/verify",
+        "/account/security/recovery-codes",
         "/dev/mailbox",
         "/nowhere",
     ];
@@ -143,4 +147,54 @@ async fn extra_repeated_and_array_fields_are_refused(db: Db) {
         t.call("admin/reset-password", &[], None).await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+/// Many pages rendered at once, in several languages: each one whole, with its own nonce
+/// in its CSP and its own language. (A title or `<html lang>` that read a signal while
+/// leptos_meta rendered the head, outside the request's owner, once made about one page in
+/// thirty panic under concurrency, leaving a page without its CSP that never hydrated.)
+async fn concurrent_pages_all_render_whole_with_their_nonce(db: Db) {
+    let t = TestApp::new(db).await;
+    let langs = [("en", "Sign in"), ("it", "Accedi"), ("zh-CN", "登录")];
+    let requests = (0..96).map(|i| {
+        let router = t.router.clone();
+        let (lang, title) = langs[i % langs.len()];
+        tokio::spawn(async move {
+            use http_body_util::BodyExt;
+            use tower::ServiceExt;
+            let req = Request::get("/login")
+                .header("accept", "text/html")
+                .header("accept-language", lang)
+                .body(Body::empty())
+                .unwrap();
+            let res = router.oneshot(req).await.unwrap();
+            let csp = res
+                .headers()
+                .get("content-security-policy")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let status = res.status();
+            let body = res.into_body().collect().await.unwrap().to_bytes();
+            let body = String::from_utf8_lossy(&body).into_owned();
+            (status, csp, body, title)
+        })
+    });
+    for r in requests {
+        let (status, csp, body, title) = r.await.unwrap();
+        assert_eq!(status, StatusCode::OK);
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|n| n.split('\'').next())
+            .unwrap_or_else(|| panic!("no nonce in {csp:?}"));
+        assert!(
+            body.contains(&format!("nonce=\"{nonce}\"")),
+            "nonce not in page"
+        );
+        assert!(
+            body.contains(&format!("<title>{title} · ")),
+            "{title} missing"
+        );
+    }
 }

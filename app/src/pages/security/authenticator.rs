@@ -15,7 +15,7 @@ pub fn SecurityAuthenticatorPage() -> impl IntoView {
     let confirm = ServerAction::<ConfirmAuthenticator>::new();
     let error = error_of(confirm);
     view! {
-        <Title text=move || t_string!(i18n, security.app_title).to_string()/>
+        <Title text=t_string!(i18n, security.app_title).to_string()/>
         <h1>{t!(i18n, security.app_title)}</h1>
         <FormError error/>
         <Suspense fallback=|| ()>

@@ -15,7 +15,7 @@ pub fn SecurityCodesPage() -> impl IntoView {
     let saved = ServerAction::<RecoveryCodesSaved>::new();
     let error = error_of(saved);
     view! {
-        <Title text=move || t_string!(i18n, security.codes_title).to_string()/>
+        <Title text=t_string!(i18n, security.codes_title).to_string()/>
         <h1>{t!(i18n, security.codes_title)}</h1>
         <FormError error/>
         <Suspense fallback=|| ()>

@@ -46,7 +46,7 @@ pub fn SecurityQuestionsPage() -> impl IntoView {
     let save = ServerAction::<SaveAnswers>::new();
     let error = error_of(save);
     view! {
-        <Title text=move || t_string!(i18n, security.questions_title).to_string()/>
+        <Title text=t_string!(i18n, security.questions_title).to_string()/>
         <h1>{t!(i18n, security.questions_title)}</h1>
         <p class="hint">{t!(i18n, security.questions_weaker)}</p>
         <FormError error/>

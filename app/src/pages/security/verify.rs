@@ -18,7 +18,7 @@ pub fn SecurityVerifyPage() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let resent = move || query.with(|q| q.get("resent").is_some());
     view! {
-        <Title text=move || t_string!(i18n, security.verify_title).to_string()/>
+        <Title text=t_string!(i18n, security.verify_title).to_string()/>
         <h1>{t!(i18n, security.verify_title)}</h1>
         <Show when=resent>
             <p id=ids::SECURITY_NOTICE class="notice" role="status">{t!(i18n, security.resent)}</p>
