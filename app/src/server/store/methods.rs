@@ -136,6 +136,23 @@ async fn apply(tx: &mut Transaction<'_, Any>, e: &Effects<'_>, now: i64) -> Resu
     super::audit::append(&mut **tx, e.audit).await
 }
 
+/// Commits a change and its effects if its conditional update hit exactly one row; else
+/// rolls it back: someone else got there first, or it was not theirs to change.
+async fn commit_if_one(
+    mut tx: Transaction<'_, Any>,
+    rows: u64,
+    effects: &Effects<'_>,
+    now: i64,
+) -> Result<bool, StoreError> {
+    if rows != 1 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    apply(&mut tx, effects, now).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
 impl Store {
     pub async fn methods(&self, user_id: i64) -> Result<Vec<MethodRow>, StoreError> {
         let rows: Vec<RawMethod> = sqlx::query_as(&format!(
@@ -418,13 +435,7 @@ impl Store {
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-        if done.rows_affected() != 1 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        apply(&mut tx, effects, now).await?;
-        tx.commit().await?;
-        Ok(true)
+        commit_if_one(tx, done.rows_affected(), effects, now).await
     }
 
     /// Accepts a TOTP step for a method: only a step later than the last one accepted, in
@@ -474,13 +485,7 @@ impl Store {
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-        if done.rows_affected() != 1 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        apply(&mut tx, effects, now).await?;
-        tx.commit().await?;
-        Ok(true)
+        commit_if_one(tx, done.rows_affected(), effects, now).await
     }
 
     /// Counts a wrong TOTP code; returns the failures so far.
@@ -513,13 +518,7 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        if done.rows_affected() != 1 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        apply(&mut tx, effects, now).await?;
-        tx.commit().await?;
-        Ok(true)
+        commit_if_one(tx, done.rows_affected(), effects, now).await
     }
 
     /// Replaces the account's recovery codes with a new set (the old ones die at once) and
