@@ -56,6 +56,8 @@ pub const FORM_FIELDS: &[(&str, &[&str])] = &[
     (<security::GenerateRecoveryCodes as ServerFn>::PATH, &[]),
     (<security::RecoveryCodesToShow as ServerFn>::PATH, &[]),
     (<security::RecoveryCodesSaved as ServerFn>::PATH, &[]),
+    (<security::RemoveRecoveryCodes as ServerFn>::PATH, &[]),
+    (<security::RemoveQuestions as ServerFn>::PATH, &[]),
     (<security::QuestionsForm as ServerFn>::PATH, &[]),
     (
         <security::SaveAnswers as ServerFn>::PATH,
@@ -93,7 +95,15 @@ pub fn form_page(endpoint: &str) -> &'static str {
 
 fn security_form_page(endpoint: &str) -> Option<&'static str> {
     use crate::routes;
-    let pages: [(&str, &'static str); 10] = [
+    let pages: [(&str, &'static str); 12] = [
+        (
+            <security::RemoveRecoveryCodes as ServerFn>::PATH,
+            routes::SECURITY_INFO,
+        ),
+        (
+            <security::RemoveQuestions as ServerFn>::PATH,
+            routes::SECURITY_INFO,
+        ),
         (
             <security::Reauthenticate as ServerFn>::PATH,
             routes::SECURITY_INFO,

@@ -16,4 +16,6 @@ mod shell;
 #[cfg(feature = "ssr")]
 pub mod server;
 
+#[cfg(feature = "ssr")]
+pub use shell::page_csp;
 pub use shell::{shell, App};

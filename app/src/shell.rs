@@ -21,8 +21,6 @@ use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{SsrMode, StaticSegment};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    set_page_headers(&options);
     view! {
         <!DOCTYPE html>
         <html>
@@ -42,39 +40,18 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The Content-Security-Policy of a page carries the nonce Leptos gave its inline
-/// hydration script; everything else must come from this origin.
+/// The Content-Security-Policy of a page: scripts only from here or with this nonce; in
+/// development also the live-reload socket.
 #[cfg(feature = "ssr")]
-fn set_page_headers(options: &LeptosOptions) {
-    use http::header::{HeaderValue, CONTENT_SECURITY_POLICY, REFERRER_POLICY};
-    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
-        return;
-    };
-    let nonce = use_nonce().map(|n| n.to_string()).unwrap_or_default();
-    let dev = use_context::<crate::server::AppState>().is_some_and(|s| s.settings.dev);
-    let reload = if dev {
-        let port = options.reload_port;
-        format!(" ws://127.0.0.1:{port} ws://localhost:{port}")
-    } else {
-        String::new()
-    };
-    let csp = format!(
+pub fn page_csp(nonce: &str, reload_port: Option<u32>) -> String {
+    let reload = reload_port
+        .map(|port| format!(" ws://127.0.0.1:{port} ws://localhost:{port}"))
+        .unwrap_or_default();
+    format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data:; connect-src 'self'{reload}; \
          object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    );
-    if let Ok(value) = HeaderValue::from_str(&csp) {
-        response.insert_header(CONTENT_SECURITY_POLICY, value);
-    }
-    // Recovery pages send no Referer anywhere; the other pages keep it on this origin
-    // only, which the no-JavaScript form posts need to find their way back.
-    let path = use_context::<http::request::Parts>().map(|p| p.uri.path().to_owned());
-    let policy = if path.is_some_and(|p| p.starts_with(routes::RECOVER)) {
-        "no-referrer"
-    } else {
-        "same-origin"
-    };
-    response.insert_header(REFERRER_POLICY, HeaderValue::from_static(policy));
+    )
 }
 
 #[component]

@@ -95,6 +95,12 @@ test("recovery codes are shown once and an authenticator app is enrolled with a 
   await byId(page, ids.totpCode).locator("xpath=ancestor::form").locator("button[type=submit]").click();
   await expect(page).toHaveURL(/\/account\/security\?done=added$/);
   await expect(byId(page, ids.methodsList).locator('li[data-kind="authenticator"]')).toHaveAttribute("data-verified", "true");
+
+  // Recovery codes can be removed as a whole.
+  await settle(page);
+  await byId(page, ids.methodsList).locator('li[data-kind="recovery_codes"] button[type=submit]').click();
+  await expect(page).toHaveURL(/\/account\/security\?done=removed$/);
+  await expect(byId(page, ids.methodsList).locator('li[data-kind="recovery_codes"]')).toHaveCount(0);
 });
 
 test("without a method, sign-in asks for more information, which a user may skip", async ({ page }) => {

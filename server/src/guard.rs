@@ -12,6 +12,8 @@ pub struct GuardConfig {
     /// `scheme://host[:port]` of the public URL.
     pub origin: String,
     pub https: bool,
+    /// In development, the live-reload port the page CSP must allow.
+    pub reload_port: Option<u32>,
 }
 
 impl GuardConfig {
@@ -26,6 +28,7 @@ impl GuardConfig {
         Self {
             origin: format!("{scheme}://{host}"),
             https,
+            reload_port: None,
         }
     }
 }
@@ -60,15 +63,39 @@ pub async fn same_origin(
     }
 }
 
-/// Security headers on every response. Pages set their own CSP (with the nonce) and
-/// Referrer-Policy; everything else gets the strictest ones.
+/// Security headers on every response. A page (HTML) gets a CSP with the nonce chosen here
+/// and handed to Leptos for its scripts, and a Referrer-Policy by path; everything else
+/// gets the strictest ones.
 pub async fn security_headers(
     State(cfg): State<Arc<GuardConfig>>,
     req: Request,
     next: Next,
 ) -> Response {
     let is_asset = req.uri().path().starts_with("/pkg/") || req.uri().path() == "/favicon.ico";
+    // Recovery pages send no Referer anywhere; the others keep it on this origin.
+    let referrer = if req.uri().path().starts_with(app::routes::RECOVER) {
+        "no-referrer"
+    } else {
+        "same-origin"
+    };
+    let nonce = new_nonce();
+    let mut req = req;
+    req.extensions_mut()
+        .insert(app::server::request::PageNonce(nonce.clone()));
     let mut res = next.run(req).await;
+    let is_page = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_page {
+        if let Ok(value) = HeaderValue::from_str(&app::page_csp(&nonce, cfg.reload_port)) {
+            res.headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+        res.headers_mut()
+            .insert(header::REFERRER_POLICY, HeaderValue::from_static(referrer));
+    }
     let h = res.headers_mut();
     let mut set = |name: HeaderName, value: &'static str, replace: bool| {
         if replace || !h.contains_key(&name) {
@@ -112,6 +139,12 @@ pub async fn security_headers(
         );
     }
     res
+}
+
+/// 128 random bits for a page's CSP nonce.
+fn new_nonce() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>())
 }
 
 /// Browsers ask for `zh-CN`, `zh-TW` or plain `zh`; our Chinese is `zh-Hans`, which

@@ -18,10 +18,18 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    let guard_cfg = Arc::new(GuardConfig::from_public_url(&state.settings.public_url));
+    let mut guard_cfg = GuardConfig::from_public_url(&state.settings.public_url);
+    guard_cfg.reload_port = state
+        .settings
+        .dev
+        .then_some(state.leptos_options.reload_port);
+    let guard_cfg = Arc::new(guard_cfg);
     let context = {
         let state = state.clone();
-        move || provide_context(state.clone())
+        move || {
+            provide_context(state.clone());
+            app::server::request::provide_page_nonce();
+        }
     };
     let options = state.leptos_options.clone();
     Router::new()

@@ -280,6 +280,36 @@ pub async fn recovery_codes_saved() -> Result<(), AppError> {
     )
 }
 
+/// Removes every recovery code of the account.
+#[server(prefix = "/api", endpoint = "security/recovery-codes/remove")]
+pub async fn remove_recovery_codes() -> Result<(), AppError> {
+    use crate::server::security_info::{remove_all, Removable};
+    crate::server::request::with_status(
+        async move {
+            let state = crate::server::app_state()?;
+            remove_all(&state, Removable::RecoveryCodes).await?;
+            leptos_axum::redirect(crate::routes::SECURITY_DONE_REMOVED);
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Removes the account's security answers.
+#[server(prefix = "/api", endpoint = "security/questions/remove")]
+pub async fn remove_questions() -> Result<(), AppError> {
+    use crate::server::security_info::{remove_all, Removable};
+    crate::server::request::with_status(
+        async move {
+            let state = crate::server::app_state()?;
+            remove_all(&state, Removable::SecurityQuestions).await?;
+            leptos_axum::redirect(crate::routes::SECURITY_DONE_REMOVED);
+            Ok(())
+        }
+        .await,
+    )
+}
+
 /// A question the user may choose: its stored key and its text in the user's language
 /// (the organisation's own questions are shown as written).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -69,7 +69,20 @@ pub fn NewPasswordFields(
     let visible = RwSignal::new(false);
     // Effects run only in the browser: until this flips, render what the server rendered.
     let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    // The fields own their text (no `prop:value`: hydration would set a field typed in
+    // before the wasm arrived back to ""; seen on a busy machine). The signals follow them,
+    // starting from whatever was typed before hydration.
+    let new_input = NodeRef::<leptos::html::Input>::new();
+    let confirm_input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(el) = new_input.get_untracked() {
+            new.set(el.value());
+        }
+        if let Some(el) = confirm_input.get_untracked() {
+            confirm.set(el.value());
+        }
+        hydrated.set(true);
+    });
 
     let min = rules.min_length;
     let index = TermsIndex(Arc::new(BannedTerms::new(&rules.custom_terms)));
@@ -164,8 +177,8 @@ pub fn NewPasswordFields(
                 required
                 maxlength="1024"
                 aria-describedby=ids::PASSWORD_CHECKLIST
+                node_ref=new_input
                 on:input=move |ev| new.set(event_target_value(&ev))
-                prop:value=new
             />
         </div>
         <div class="field">
@@ -177,8 +190,8 @@ pub fn NewPasswordFields(
                 autocomplete="new-password"
                 required
                 maxlength="1024"
+                node_ref=confirm_input
                 on:input=move |ev| confirm.set(event_target_value(&ev))
-                prop:value=confirm
             />
         </div>
         <Show when=move || hydrated.get()>

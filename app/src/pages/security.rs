@@ -8,7 +8,7 @@ pub mod verify;
 
 use crate::api::security::{
     security_info, AddEmail, AddPhone, BeginAuthenticator, ConfirmMethods, GenerateRecoveryCodes,
-    MethodView, Reauthenticate, RemoveMethod, SecurityView,
+    MethodView, Reauthenticate, RemoveMethod, RemoveQuestions, RemoveRecoveryCodes, SecurityView,
 };
 use crate::components::FormError;
 use crate::domain::policy::MethodKind;
@@ -60,6 +60,18 @@ pub fn SecurityPage() -> impl IntoView {
     let remove = ServerAction::<RemoveMethod>::new();
     let begin_app = ServerAction::<BeginAuthenticator>::new();
     let codes = ServerAction::<GenerateRecoveryCodes>::new();
+    let remove_codes = ServerAction::<RemoveRecoveryCodes>::new();
+    let remove_questions = ServerAction::<RemoveQuestions>::new();
+    let actions = Actions {
+        reauth,
+        add_email,
+        add_phone,
+        remove,
+        begin_app,
+        codes,
+        remove_codes,
+        remove_questions,
+    };
     // Hydrated, a change redirects to this same page: the list must be fetched again
     // after every action and on every new query (`?done=…`).
     let search = leptos_router::hooks::use_location().search;
@@ -70,6 +82,8 @@ pub fn SecurityPage() -> impl IntoView {
                 reauth.version().get(),
                 remove.version().get(),
                 codes.version().get(),
+                remove_codes.version().get(),
+                remove_questions.version().get(),
             )
         },
         |_| security_info(),
@@ -81,6 +95,8 @@ pub fn SecurityPage() -> impl IntoView {
         error_of(remove),
         error_of(begin_app),
         error_of(codes),
+        error_of(remove_codes),
+        error_of(remove_questions),
     ]);
     let query = leptos_router::hooks::use_query_map();
     let done = move || query.with(|q| q.get("done"));
@@ -104,7 +120,7 @@ pub fn SecurityPage() -> impl IntoView {
         <Suspense fallback=move || view! { <p>{t!(i18n, account.loading)}</p> }>
             {move || Suspend::new(async move {
                 match info.await {
-                    Ok(info) => overview(i18n, info, reauth, add_email, add_phone, remove, begin_app, codes),
+                    Ok(info) => overview(i18n, info, actions),
                     Err(e) => load_failed(e),
                 }
             })}
@@ -115,17 +131,30 @@ pub fn SecurityPage() -> impl IntoView {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn overview(
-    i18n: leptos_i18n::I18nContext<Locale>,
-    info: SecurityView,
+/// The forms of the security info page.
+#[derive(Clone, Copy)]
+struct Actions {
     reauth: ServerAction<Reauthenticate>,
     add_email: ServerAction<AddEmail>,
     add_phone: ServerAction<AddPhone>,
     remove: ServerAction<RemoveMethod>,
     begin_app: ServerAction<BeginAuthenticator>,
     codes: ServerAction<GenerateRecoveryCodes>,
-) -> AnyView {
+    remove_codes: ServerAction<RemoveRecoveryCodes>,
+    remove_questions: ServerAction<RemoveQuestions>,
+}
+
+fn overview(i18n: leptos_i18n::I18nContext<Locale>, info: SecurityView, a: Actions) -> AnyView {
+    let Actions {
+        reauth,
+        add_email,
+        add_phone,
+        remove,
+        begin_app,
+        codes,
+        remove_codes,
+        remove_questions,
+    } = a;
     let (required, usable) = (info.required, info.usable);
     let has_app = info
         .methods
@@ -143,6 +172,7 @@ fn overview(
     };
     let recent = info.recent;
     let left = info.recovery_codes_left;
+    let answered = info.questions_registered;
     let methods = info.methods.clone();
     view! {
         <p class=status_class>{status}</p>
@@ -156,6 +186,26 @@ fn overview(
                 <li data-kind="recovery_codes">
                     <span class="kind">{t!(i18n, security.kind_codes)}</span>
                     <span id=ids::CODES_LEFT>{t!(i18n, security.codes_left, n = left)}</span>
+                    {recent.then(|| view! {
+                        <ActionForm action=remove_codes attr:class="inline">
+                            <button type="submit" class="link-button" aria-label=t_string!(i18n, security.remove_named, method = t_string!(i18n, security.kind_codes))>
+                                {t!(i18n, security.remove)}
+                            </button>
+                        </ActionForm>
+                    })}
+                </li>
+            </Show>
+            <Show when=move || { answered > 0 }>
+                <li data-kind="security_questions">
+                    <span class="kind">{t!(i18n, security.kind_questions)}</span>
+                    <span>{t!(i18n, security.questions_answered, n = answered)}</span>
+                    {recent.then(|| view! {
+                        <ActionForm action=remove_questions attr:class="inline">
+                            <button type="submit" class="link-button" aria-label=t_string!(i18n, security.remove_named, method = t_string!(i18n, security.kind_questions))>
+                                {t!(i18n, security.remove)}
+                            </button>
+                        </ActionForm>
+                    })}
                 </li>
             </Show>
         </ul>

@@ -92,3 +92,18 @@ pub fn with_status<T>(
     }
     result
 }
+
+/// The nonce of the page this request renders, chosen by the server's middleware before
+/// Leptos runs. Leptos is given it as its nonce, and the middleware writes the page's CSP
+/// with it: the header then never depends on the render's response options, which were
+/// seen lost under heavy load (a page without its CSP never hydrates).
+#[derive(Debug, Clone)]
+pub struct PageNonce(pub String);
+
+/// Makes the request's [`PageNonce`] the nonce of the render (call from the Leptos context).
+pub fn provide_page_nonce() {
+    let nonce = current_parts().and_then(|p| p.extensions.get::<PageNonce>().cloned());
+    if let Some(PageNonce(value)) = nonce {
+        leptos::prelude::provide_context(leptos::nonce::Nonce::from_value(value));
+    }
+}

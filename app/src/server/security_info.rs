@@ -618,6 +618,56 @@ pub async fn regenerate_recovery_codes(state: &AppState) -> Result<(), AppError>
     Ok(())
 }
 
+/// What can be removed as a whole: the set of recovery codes, or the security answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removable {
+    RecoveryCodes,
+    SecurityQuestions,
+}
+
+/// Removes all recovery codes or all security answers of the user.
+pub async fn remove_all(state: &AppState, what: Removable) -> Result<(), AppError> {
+    let c = recent_caller(state).await?;
+    let now = state.now();
+    let locale: Locale = leptos_i18n::locale::resolve_locale();
+    let (phrase, action) = match what {
+        Removable::RecoveryCodes => (
+            td_string!(locale, mail.change_codes_removed).to_string(),
+            "recovery_codes.remove",
+        ),
+        Removable::SecurityQuestions => (
+            td_string!(locale, mail.change_questions_removed).to_string(),
+            "questions.remove",
+        ),
+    };
+    let to = notice_addresses(state, &c.user, None).await?;
+    let notices = change_notices(state, &c.user, &to, &phrase, locale, now);
+    let event = audit::by_user(now, action, SUCCESS, &c.meta, &c.user);
+    let effects = Effects {
+        messages: &notices,
+        audit: &event,
+    };
+    let removed = match what {
+        Removable::RecoveryCodes => {
+            state
+                .store
+                .remove_recovery_codes(c.user.id, &effects, now)
+                .await?
+        }
+        Removable::SecurityQuestions => {
+            state
+                .store
+                .remove_security_answers(c.user.id, &effects, now)
+                .await?
+        }
+    };
+    if removed {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 /// The codes this session generated, while they may still be shown.
 pub async fn codes_to_show(
     state: &AppState,

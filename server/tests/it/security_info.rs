@@ -645,6 +645,22 @@ async fn recovery_codes_are_shown_once_single_use_and_replaced(db: Db) {
         mail[0].body
     );
     assert!(!mail.iter().any(|m| m.body.contains(&codes[2])));
+    // Removed as a whole, announced; nothing left to remove after.
+    let r = t
+        .post_form("security/recovery-codes/remove", &[], Some(&cookie))
+        .await;
+    assert_eq!(r.header("location"), Some("/account/security?done=removed"));
+    assert_eq!(t.state.store.recovery_codes_left(id).await.unwrap(), 0);
+    let mail = t.state.store.recent_messages(1).await.unwrap();
+    assert!(
+        mail[0].body.contains("recovery codes were removed"),
+        "{}",
+        mail[0].body
+    );
+    let r = t
+        .call("security/recovery-codes/remove", &[], Some(&cookie))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
 async fn removing_a_method_notifies_and_audits(db: Db) {
@@ -736,6 +752,20 @@ async fn security_questions_only_where_enabled(db: Db) {
         t.state.store.security_questions(id).await.unwrap(),
         ["custom:0", "q01", "q02"]
     );
+    let page = t.get("/account/security", Some(&cookie)).await;
+    assert!(page.body.contains(r#"data-kind="security_questions""#));
+    assert!(page.body.contains("questions answered"), "{}", page.body);
+    let r = t
+        .call("security/questions/remove", &[], Some(&cookie))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(t
+        .state
+        .store
+        .security_questions(id)
+        .await
+        .unwrap()
+        .is_empty());
     // Administrators never get them.
     t.user("admin@example.com", Role::GlobalAdmin, false).await;
     let admin = t.sign_in("admin@example.com", PASSWORD).await;

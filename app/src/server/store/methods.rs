@@ -569,6 +569,42 @@ impl Store {
         Ok(())
     }
 
+    /// Removes the account's recovery codes (and any set waiting to be shown).
+    pub async fn remove_recovery_codes(
+        &self,
+        user_id: i64,
+        effects: &Effects<'_>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM recovery_code_displays WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        let removed = done.rows_affected().min(1);
+        commit_if_one(tx, removed, effects, now).await
+    }
+
+    /// Removes the account's security answers.
+    pub async fn remove_security_answers(
+        &self,
+        user_id: i64,
+        effects: &Effects<'_>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query("DELETE FROM security_answers WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        let removed = done.rows_affected().min(1);
+        commit_if_one(tx, removed, effects, now).await
+    }
+
     /// The sealed codes this session may still show, if any.
     pub async fn recovery_code_display(
         &self,
