@@ -48,8 +48,8 @@ const SUBSTITUTIONS: [(char, char); 16] = [
     ('£', 'l'),
 ];
 
-/// The global list: John the Ripper's password.lst (see app/data/README.md).
-const COMMON_PASSWORDS: &str = include_str!("../../../data/common-passwords.txt");
+/// The global list: John the Ripper's password.lst (see app/wordlists/README.md).
+const COMMON_PASSWORDS: &str = include_str!("../../../wordlists/common-passwords.txt");
 
 /// Lower-cases and undoes [`SUBSTITUTIONS`]. Works character by character (so no
 /// context-dependent final sigma) because then normalising a piece of a password gives
@@ -192,7 +192,7 @@ impl BannedTerms {
         index
     }
 
-    /// The global list, built once from include_str!("../../../data/common-passwords.txt")
+    /// The global list, built once from include_str!("../../../wordlists/common-passwords.txt")
     /// behind a std::sync::OnceLock: building takes milliseconds, too long to repeat on
     /// every keystroke.
     pub fn global() -> &'static BannedTerms {
