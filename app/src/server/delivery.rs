@@ -30,7 +30,8 @@ use tokio::sync::{watch, Notify};
 pub mod backoff;
 pub mod dev_mailbox;
 pub mod html;
-pub mod queue;
+// The claim, lease and outcome queries live with the outbox table, in the store.
+pub use super::store::outbox::queue;
 pub mod sms;
 pub mod smtp;
 

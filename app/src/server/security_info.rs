@@ -166,6 +166,27 @@ async fn notice_addresses(
     Ok(to)
 }
 
+/// "Your security info changed: …" to every address of the user but `skip`, in the
+/// language the user is using; `phrase` says what changed, in that language.
+async fn notify_change(
+    state: &AppState,
+    user: &User,
+    skip: Option<i64>,
+    now: i64,
+    phrase: impl FnOnce(Locale) -> String,
+) -> Result<Vec<NewMessage>, AppError> {
+    let locale: Locale = leptos_i18n::locale::resolve_locale();
+    let to = notice_addresses(state, user, skip).await?;
+    Ok(change_notices(
+        state,
+        user,
+        &to,
+        &phrase(locale),
+        locale,
+        now,
+    ))
+}
+
 /// "Your security info changed", one message per address, in the user's language.
 fn change_notices(
     state: &AppState,
@@ -411,10 +432,10 @@ pub async fn verify_contact(state: &AppState, method_id: i64, code: &str) -> Res
         }
         CodeCheck::Dead => return Err(AppError::CodeExpired),
     }
-    let locale: Locale = leptos_i18n::locale::resolve_locale();
-    let phrase = method_phrase(locale, m.kind, &masked(&m), true);
-    let to = notice_addresses(state, &c.user, Some(m.id)).await?;
-    let notices = change_notices(state, &c.user, &to, &phrase, locale, now);
+    let notices = notify_change(state, &c.user, Some(m.id), now, |l| {
+        method_phrase(l, m.kind, &masked(&m), true)
+    })
+    .await?;
     let mut event = audit::by_user(now, "method.add", SUCCESS, &c.meta, &c.user);
     event.detail = format!("verified:{}", m.kind.as_str());
     let effects = Effects {
@@ -442,11 +463,11 @@ pub async fn remove(state: &AppState, method_id: i64) -> Result<(), AppError> {
         .await?
         .ok_or(AppError::NotFound)?;
     let now = state.now();
-    let locale: Locale = leptos_i18n::locale::resolve_locale();
-    let to = notice_addresses(state, &c.user, None).await?;
     let notices = if m.verified_at.is_some() {
-        let phrase = method_phrase(locale, m.kind, &masked(&m), false);
-        change_notices(state, &c.user, &to, &phrase, locale, now)
+        notify_change(state, &c.user, None, now, |l| {
+            method_phrase(l, m.kind, &masked(&m), false)
+        })
+        .await?
     } else {
         // An unfinished registration never counted: nothing to tell anyone.
         Vec::new()
@@ -535,10 +556,10 @@ pub async fn confirm_authenticator(state: &AppState, code: &str) -> Result<(), A
         .ok_or(AppError::NotFound)?;
     let now = state.now();
     let step = check_totp(state, &m, code, now).await?;
-    let locale: Locale = leptos_i18n::locale::resolve_locale();
-    let phrase = method_phrase(locale, ContactKind::Authenticator, "", true);
-    let to = notice_addresses(state, &c.user, None).await?;
-    let notices = change_notices(state, &c.user, &to, &phrase, locale, now);
+    let notices = notify_change(state, &c.user, None, now, |l| {
+        method_phrase(l, ContactKind::Authenticator, "", true)
+    })
+    .await?;
     let mut event = audit::by_user(now, "method.add", SUCCESS, &c.meta, &c.user);
     event.detail = "verified:authenticator".into();
     let effects = Effects {
@@ -592,14 +613,14 @@ pub async fn regenerate_recovery_codes(state: &AppState) -> Result<(), AppError>
     }
     let sealed = state.keys.seal(SEAL_CODES, codes.join("\n").as_bytes());
     let had = state.store.recovery_codes_left(c.user.id).await? > 0;
-    let locale: Locale = leptos_i18n::locale::resolve_locale();
-    let phrase = if had {
-        td_string!(locale, mail.change_codes_regenerated).to_string()
-    } else {
-        td_string!(locale, mail.change_codes_created).to_string()
-    };
-    let to = notice_addresses(state, &c.user, None).await?;
-    let notices = change_notices(state, &c.user, &to, &phrase, locale, now);
+    let notices = notify_change(state, &c.user, None, now, |l| {
+        if had {
+            td_string!(l, mail.change_codes_regenerated).to_string()
+        } else {
+            td_string!(l, mail.change_codes_created).to_string()
+        }
+    })
+    .await?;
     let mut event = audit::by_user(now, "recovery_codes.generate", SUCCESS, &c.meta, &c.user);
     event.detail = if had { "regenerated" } else { "created" }.into();
     state
@@ -629,19 +650,15 @@ pub enum Removable {
 pub async fn remove_all(state: &AppState, what: Removable) -> Result<(), AppError> {
     let c = recent_caller(state).await?;
     let now = state.now();
-    let locale: Locale = leptos_i18n::locale::resolve_locale();
-    let (phrase, action) = match what {
-        Removable::RecoveryCodes => (
-            td_string!(locale, mail.change_codes_removed).to_string(),
-            "recovery_codes.remove",
-        ),
-        Removable::SecurityQuestions => (
-            td_string!(locale, mail.change_questions_removed).to_string(),
-            "questions.remove",
-        ),
+    let notices = notify_change(state, &c.user, None, now, |l| match what {
+        Removable::RecoveryCodes => td_string!(l, mail.change_codes_removed).to_string(),
+        Removable::SecurityQuestions => td_string!(l, mail.change_questions_removed).to_string(),
+    })
+    .await?;
+    let action = match what {
+        Removable::RecoveryCodes => "recovery_codes.remove",
+        Removable::SecurityQuestions => "questions.remove",
     };
-    let to = notice_addresses(state, &c.user, None).await?;
-    let notices = change_notices(state, &c.user, &to, &phrase, locale, now);
     let event = audit::by_user(now, action, SUCCESS, &c.meta, &c.user);
     let effects = Effects {
         messages: &notices,
@@ -715,10 +732,10 @@ pub async fn save_answers(state: &AppState, pairs: &[(String, String)]) -> Resul
         hashed.push((q.clone(), state.hasher.hash(&normalized).await?));
     }
     let now = state.now();
-    let locale: Locale = leptos_i18n::locale::resolve_locale();
-    let phrase = td_string!(locale, mail.change_questions).to_string();
-    let to = notice_addresses(state, &c.user, None).await?;
-    let notices = change_notices(state, &c.user, &to, &phrase, locale, now);
+    let notices = notify_change(state, &c.user, None, now, |l| {
+        td_string!(l, mail.change_questions).to_string()
+    })
+    .await?;
     let event = audit::by_user(now, "questions.register", SUCCESS, &c.meta, &c.user);
     state
         .store

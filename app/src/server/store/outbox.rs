@@ -4,6 +4,9 @@
 use super::{Store, StoreError};
 use sqlx::{Any, Executor};
 
+/// The outbox as a work queue for the delivery worker.
+pub mod queue;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewMessage {
     pub channel: &'static str,

@@ -1,7 +1,7 @@
 //! The outbox as a work queue. Every transition is one conditional UPDATE whose
 //! rows-affected count says whether it happened, which is exact on SQLite (one writer at a
 //! time) and on PostgreSQL (the row lock makes the second UPDATE re-check its WHERE).
-use super::Outgoing;
+use crate::server::delivery::Outgoing;
 use crate::server::store::{Store, StoreError};
 use rand::RngCore;
 
