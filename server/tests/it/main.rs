@@ -18,4 +18,5 @@ mod logs;
 mod password_policy;
 mod security_info;
 mod signin;
+mod store;
 mod temporary_password;

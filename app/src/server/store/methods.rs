@@ -206,7 +206,7 @@ impl Store {
         value: &str,
         now: i64,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let existing: Option<(i64, Option<i64>)> = sqlx::query_as(
             "SELECT id, verified_at FROM recovery_methods \
              WHERE user_id = $1 AND kind = $2 AND value = $3 ORDER BY id LIMIT 1",
@@ -244,7 +244,7 @@ impl Store {
         sealed_seed: &str,
         now: i64,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let verified: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM recovery_methods \
              WHERE user_id = $1 AND kind = 'authenticator' AND verified_at IS NOT NULL",
@@ -279,7 +279,7 @@ impl Store {
     /// on, so resending never buys more tries (SECURITY.md). The message is queued in the
     /// same transaction.
     pub async fn issue_code(&self, code: &NewCode<'_>, now: i64) -> Result<Issued, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let last: Option<(i64, i64, i64)> = sqlx::query_as(
             "SELECT id, created_at, attempts FROM verification_codes \
              WHERE method_id = $1 AND purpose = $2 AND used_at IS NULL ORDER BY id DESC LIMIT 1",
@@ -425,7 +425,7 @@ impl Store {
         effects: &Effects<'_>,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query(
             "UPDATE recovery_methods SET verified_at = $1 \
              WHERE id = $2 AND user_id = $3 AND verified_at IS NULL",
@@ -473,7 +473,7 @@ impl Store {
         effects: &Effects<'_>,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query(
             "UPDATE recovery_methods SET last_used_step = $1, totp_failures = 0, verified_at = $2 \
              WHERE id = $3 AND user_id = $4 AND kind = 'authenticator' AND verified_at IS NULL \
@@ -507,7 +507,7 @@ impl Store {
         effects: &Effects<'_>,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query("DELETE FROM verification_codes WHERE method_id = $1 AND user_id = $2")
             .bind(method_id)
             .bind(user_id)
@@ -532,7 +532,7 @@ impl Store {
         now: i64,
     ) -> Result<(), StoreError> {
         let (session_hash, sealed, expires_at) = display;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
             .bind(user_id)
             .execute(&mut *tx)
@@ -576,7 +576,7 @@ impl Store {
         effects: &Effects<'_>,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
             .bind(user_id)
             .execute(&mut *tx)
@@ -596,7 +596,7 @@ impl Store {
         effects: &Effects<'_>,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query("DELETE FROM security_answers WHERE user_id = $1")
             .bind(user_id)
             .execute(&mut *tx)
@@ -667,7 +667,7 @@ impl Store {
         effects: &Effects<'_>,
         now: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query("DELETE FROM security_answers WHERE user_id = $1")
             .bind(user_id)
             .execute(&mut *tx)
@@ -706,7 +706,7 @@ impl Store {
         audit: &AuditEvent,
         now: i64,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query("UPDATE users SET methods_confirmed_at = $1 WHERE id = $2")
             .bind(now)
             .bind(user_id)

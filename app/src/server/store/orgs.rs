@@ -31,7 +31,7 @@ impl Store {
         let policy = OrgPolicy::default();
         let policy_json =
             serde_json::to_string(&policy).map_err(|_| StoreError::Corrupt("policy"))?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO organisations (slug, name, policy, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
@@ -71,7 +71,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let policy_json = serde_json::to_string(&policy.clone().normalized())
             .map_err(|_| StoreError::Corrupt("policy"))?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query("UPDATE organisations SET policy = $1 WHERE id = $2")
             .bind(&policy_json)
             .bind(org_id)

@@ -29,7 +29,7 @@ impl Store {
         audit: &AuditEvent,
         now: i64,
     ) -> Result<usize, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let mut added = 0;
         for t in terms {
             let done = sqlx::query(
@@ -72,7 +72,7 @@ impl Store {
         keys: &[String],
         audit: &AuditEvent,
     ) -> Result<usize, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let mut removed = 0;
         for key in keys {
             let done = sqlx::query(

@@ -269,7 +269,7 @@ impl Store {
         change: &OwnPasswordChange<'_>,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query(
             "UPDATE users SET password_hash = $1, must_change_password = 0, failed_signins = 0, \
              locked_until = NULL, last_failure = NULL, password_changed_at = $2, updated_at = $3 \
