@@ -6,5 +6,6 @@ pub mod mask;
 pub mod methods;
 pub mod password;
 pub mod policy;
+pub mod recovery;
 pub mod secret;
 pub mod strength;

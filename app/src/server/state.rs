@@ -18,6 +18,8 @@ pub struct Settings {
     /// built from it, never from request headers.
     pub public_url: String,
     pub sessions: SessionLimits,
+    /// Limits and timing of self-service recovery.
+    pub recovery: super::recovery::limits::RecoveryLimits,
 }
 
 impl Settings {

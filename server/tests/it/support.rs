@@ -41,7 +41,8 @@ pub struct TestApp {
     pub state: AppState,
     pub clock: Arc<ManualClock>,
     pub org: Organisation,
-    pub _dir: tempfile::TempDir,
+    pub database_url: String,
+    pub _dir: Arc<tempfile::TempDir>,
 }
 
 /// A fresh, empty database of the given kind: a new SQLite file, or a new database on
@@ -91,6 +92,7 @@ impl TestApp {
                 dev,
                 public_url: "http://127.0.0.1:3000".into(),
                 sessions: Default::default(),
+                recovery: Default::default(),
             }),
         };
         let org = state
@@ -103,7 +105,26 @@ impl TestApp {
             state,
             clock,
             org,
-            _dir: dir,
+            database_url,
+            _dir: Arc::new(dir),
+        }
+    }
+
+    /// Another server instance on the same database, with the same key and clock, as
+    /// behind a load balancer.
+    pub async fn second_instance(&self) -> TestApp {
+        let store = Store::connect(&self.database_url).await.unwrap();
+        let state = AppState {
+            store,
+            ..self.state.clone()
+        };
+        TestApp {
+            router: server::router(state.clone()),
+            state,
+            clock: self.clock.clone(),
+            org: self.org.clone(),
+            database_url: self.database_url.clone(),
+            _dir: self._dir.clone(),
         }
     }
 
