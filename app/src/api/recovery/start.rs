@@ -1,5 +1,4 @@
 //! The first two steps: who you are, and why you're here.
-use crate::domain::recovery::Purpose;
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -42,7 +41,8 @@ pub async fn choose_purpose(purpose: String) -> Result<(), AppError> {
     use crate::server::{app_state, recovery, request};
     crate::server::request::with_status(
         async move {
-            let purpose = Purpose::parse(&purpose).ok_or(AppError::InvalidInput)?;
+            let purpose =
+                crate::domain::recovery::Purpose::parse(&purpose).ok_or(AppError::InvalidInput)?;
             let state = app_state()?;
             let parts = request::current_parts().ok_or(AppError::Internal)?;
             let meta = request::RequestMeta::from_parts(&parts);

@@ -1,5 +1,5 @@
 //! The verification gates: choose a method, prove it, resend a code.
-use super::{ChallengeView, FlowView, GateView};
+use super::FlowView;
 use crate::domain::secret::SecretString;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -15,7 +15,7 @@ pub async fn recovery_flow() -> Result<FlowView, AppError> {
             let parts = request::current_parts().ok_or(AppError::Internal)?;
             let loaded = recovery::load(&state, &parts).await?;
             let gates = recovery::gates(&state, &loaded).await?;
-            let challenge = loaded.flow.challenge.map(|kind| ChallengeView {
+            let challenge = loaded.flow.challenge.map(|kind| super::ChallengeView {
                 kind,
                 questions: loaded
                     .row
@@ -41,7 +41,7 @@ pub async fn recovery_flow() -> Result<FlowView, AppError> {
                 gates: gates
                     .into_iter()
                     .enumerate()
-                    .map(|(index, g)| GateView {
+                    .map(|(index, g)| super::GateView {
                         index,
                         kind: g.kind,
                         masked: g.masked,
