@@ -18,6 +18,7 @@ pub const FORM_FIELDS: &[(&str, &[&str])] = &[
     (<auth::Login as ServerFn>::PATH, &["user_id", "password"]),
     (<auth::Logout as ServerFn>::PATH, &[]),
     (<account::CurrentAccount as ServerFn>::PATH, &[]),
+    (<account::RecoveryLog as ServerFn>::PATH, &[]),
     (
         <account::ChangeTemporaryPassword as ServerFn>::PATH,
         &["current", "new", "confirm"],

@@ -36,6 +36,12 @@ pub struct Config {
     /// Seconds one delivery attempt may take; default 30. A claim on a message lasts
     /// twice this plus 5 s, after which another instance may try it.
     pub delivery_timeout: Option<u64>,
+    /// Recovery starts allowed per IP address an hour, with a solved proof of work
+    /// (default 20) and without one, i.e. with JavaScript off (default 5). 1 to 100000.
+    pub recovery_starts_per_hour: Option<i64>,
+    pub recovery_starts_per_hour_without_pow: Option<i64>,
+    /// Codes and answers checked per IP address a minute (default 30). 1 to 100000.
+    pub recovery_checks_per_minute: Option<i64>,
 }
 
 impl std::fmt::Debug for Config {
@@ -62,6 +68,15 @@ impl std::fmt::Debug for Config {
                 &self.sms_gateway_secret.as_ref().map(|_| "(redacted)"),
             )
             .field("delivery_timeout", &self.delivery_timeout)
+            .field("recovery_starts_per_hour", &self.recovery_starts_per_hour)
+            .field(
+                "recovery_starts_per_hour_without_pow",
+                &self.recovery_starts_per_hour_without_pow,
+            )
+            .field(
+                "recovery_checks_per_minute",
+                &self.recovery_checks_per_minute,
+            )
             .finish()
     }
 }
@@ -81,6 +96,9 @@ impl Default for Config {
             sms_gateway_url: None,
             sms_gateway_secret: None,
             delivery_timeout: None,
+            recovery_starts_per_hour: None,
+            recovery_starts_per_hour_without_pow: None,
+            recovery_checks_per_minute: None,
         }
     }
 }
@@ -99,6 +117,9 @@ pub const KNOWN_KEYS: &[&str] = &[
     "sms_gateway_url",
     "sms_gateway_secret",
     "delivery_timeout",
+    "recovery_starts_per_hour",
+    "recovery_starts_per_hour_without_pow",
+    "recovery_checks_per_minute",
     "log",
 ];
 
@@ -190,7 +211,38 @@ impl Config {
                 "delivery_timeout must be 1 to 3600 seconds".into(),
             ));
         }
+        for (key, value) in [
+            ("recovery_starts_per_hour", self.recovery_starts_per_hour),
+            (
+                "recovery_starts_per_hour_without_pow",
+                self.recovery_starts_per_hour_without_pow,
+            ),
+            (
+                "recovery_checks_per_minute",
+                self.recovery_checks_per_minute,
+            ),
+        ] {
+            if value.is_some_and(|n| !(1..=100_000).contains(&n)) {
+                return Err(ConfigError(format!("{key} must be 1 to 100000")));
+            }
+        }
         Ok(())
+    }
+
+    /// Recovery's limits, with the configured start limits.
+    pub fn recovery_limits(&self) -> app::server::recovery::limits::RecoveryLimits {
+        use app::server::recovery::limits::{Limit, RecoveryLimits};
+        let mut limits = RecoveryLimits::default();
+        if let Some(n) = self.recovery_starts_per_hour {
+            limits.starts_per_ip = Limit::new(n, 3600);
+        }
+        if let Some(n) = self.recovery_starts_per_hour_without_pow {
+            limits.starts_per_ip_without_pow = Limit::new(n, 3600);
+        }
+        if let Some(n) = self.recovery_checks_per_minute {
+            limits.checks_per_ip = Limit::new(n, 60);
+        }
+        limits
     }
 
     pub fn delivery_settings(&self) -> app::server::delivery::DeliverySettings {
