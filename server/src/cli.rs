@@ -258,6 +258,7 @@ pub async fn build_state(config: &Config, cost: HashCost) -> Result<AppState, Cl
             dev: config.dev,
             public_url: config.public_url(),
             sessions: Default::default(),
+            pow: config.pow_settings(),
         }),
     })
 }

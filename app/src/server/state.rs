@@ -2,6 +2,7 @@
 use super::clock::Clock;
 use super::hashing::PasswordHasher;
 use super::keys::Keys;
+use super::pow::PowSettings;
 use super::store::sessions::SessionLimits;
 use super::store::Store;
 use crate::error::AppError;
@@ -18,6 +19,8 @@ pub struct Settings {
     /// built from it, never from request headers.
     pub public_url: String,
     pub sessions: SessionLimits,
+    /// How hard the anti-bot proof of work is.
+    pub pow: PowSettings,
 }
 
 impl Settings {
