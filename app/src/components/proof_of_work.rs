@@ -157,3 +157,34 @@ mod solve {
         0.0
     }
 }
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    /// Without JavaScript nothing may pretend to work: the server's HTML has the field,
+    /// empty, an empty status and no progress bar.
+    #[test]
+    fn the_server_renders_an_empty_field_and_no_progress() {
+        let _ = any_spawner::Executor::init_futures_executor();
+        let owner = Owner::new();
+        owner.set();
+        let html = view! {
+            <I18nContextProvider set_lang_attr_on_html=false set_dir_attr_on_html=false>
+                <ProofOfWork challenge="{}".to_owned()/>
+            </I18nContextProvider>
+        }
+        .to_html();
+        assert!(
+            html.contains(r#"<input type="hidden" name="pow" id="pow" value="""#),
+            "{html}"
+        );
+        assert!(!html.contains("<progress"), "{html}");
+        let status = html
+            .split_once(r#"<p id="pow-status" role="status" aria-live="polite""#)
+            .and_then(|(_, rest)| rest.split_once("</p>"))
+            .map(|(p, _)| p.replace("<!>", ""))
+            .unwrap_or_else(|| panic!("no polite status in {html}"));
+        assert_eq!(status.trim(), r#"class="hint">"#, "{html}");
+    }
+}
