@@ -4,8 +4,9 @@
 //!
 //! The server renders the field empty and no progress bar. Only the hydrated page solves,
 //! in slices of about 30 ms between which it yields to the browser, so the page stays
-//! responsive and the bar moves. Without JavaScript the field stays empty and the form still works:
-//! the server then applies its stricter limits instead.
+//! responsive and the bar moves. Without JavaScript the field stays empty and the form
+//! still works: the server then applies its stricter limits instead. A form sent before
+//! the work is done goes the same way.
 use crate::i18n::*;
 use crate::routes::ids;
 use leptos::prelude::*;

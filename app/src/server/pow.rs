@@ -129,16 +129,12 @@ pub async fn issue(state: &AppState) -> Result<String, AppError> {
     );
     // One key derivation (`cost` iterations, under a millisecond at the default): off the
     // async workers all the same, as a surge issues many at once.
-    let created = tokio::task::spawn_blocking(move || altcha::create_challenge(options))
-        .await
+    let challenge = off_the_workers(move || altcha::create_challenge(options))
+        .await?
         .map_err(|e| {
-            tracing::error!(error = %e, "proof-of-work task failed");
+            tracing::error!(error = %e, "proof-of-work challenge not created");
             AppError::Internal
         })?;
-    let challenge = created.map_err(|e| {
-        tracing::error!(error = %e, "proof-of-work challenge not created");
-        AppError::Internal
-    })?;
     serde_json::to_string(&challenge).map_err(|e| {
         tracing::error!(error = %e, "proof-of-work challenge not serialised");
         AppError::Internal
@@ -173,13 +169,7 @@ pub async fn redeem(state: &AppState, payload: &str) -> Result<bool, AppError> {
     let secret = secret(state);
     let challenge = to_altcha(&payload.challenge);
     let solution = to_altcha_solution(&payload.solution);
-    let verified = tokio::task::spawn_blocking(move || verified(&challenge, &solution, secret))
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "proof-of-work task failed");
-            AppError::Internal
-        })?;
-    if !verified {
+    if !off_the_workers(move || verified(&challenge, &solution, secret)).await? {
         return refuse("not verified");
     }
     // Single use: the nonce is random per challenge and covered by the signature.
@@ -187,6 +177,16 @@ pub async fn redeem(state: &AppState, payload: &str) -> Result<bool, AppError> {
         return refuse("replayed");
     }
     Ok(true)
+}
+
+/// Runs a key derivation on the blocking pool.
+async fn off_the_workers<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        tracing::error!(error = %e, "proof-of-work task failed");
+        AppError::Internal
+    })
 }
 
 /// The crate's verification: the signature over the parameters first (so a changed
