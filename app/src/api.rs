@@ -81,6 +81,7 @@ pub const FORM_FIELDS: &[(&str, &[&str])] = &[
         <recovery::start::StartRecovery as ServerFn>::PATH,
         &["user_id", "pow"],
     ),
+    (<recovery::start::RecoveryChallenge as ServerFn>::PATH, &[]),
     (
         <recovery::start::ChoosePurpose as ServerFn>::PATH,
         &["purpose"],

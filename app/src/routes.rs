@@ -61,6 +61,10 @@ pub mod ids {
     pub const CHANGE_PASSWORD_LINK: &str = "change-password-link";
     pub const ACCOUNT_NOTICE: &str = "account-notice";
     pub const LANG_SWITCHER: &str = "lang-switcher";
+    /// The proof of work's hidden field (its payload once solved), progress bar and status.
+    pub const POW: &str = "pow";
+    pub const POW_PROGRESS: &str = "pow-progress";
+    pub const POW_STATUS: &str = "pow-status";
     pub const MAILBOX_LIST: &str = "mailbox-list";
     pub const ORG_NAME: &str = "org-name";
     pub const SECURITY_INFO_LINK: &str = "security-info-link";

@@ -259,6 +259,7 @@ pub async fn build_state(config: &Config, cost: HashCost) -> Result<AppState, Cl
             public_url: config.public_url(),
             sessions: Default::default(),
             recovery: config.recovery_limits(),
+            pow: config.pow_settings(),
         }),
     })
 }

@@ -42,6 +42,12 @@ pub struct Config {
     pub recovery_starts_per_hour_without_pow: Option<i64>,
     /// Codes and answers checked per IP address a minute (default 30). 1 to 100000.
     pub recovery_checks_per_minute: Option<i64>,
+    /// Proof of work: PBKDF2 iterations per counter the browser tries; default 1000.
+    pub pow_cost: Option<u32>,
+    /// Proof of work: the top of the counter range the browser must search; default 2000.
+    pub pow_counter_max: Option<u32>,
+    /// Proof of work: challenges issued per minute above which they get harder; default 600.
+    pub pow_surge_per_minute: Option<u32>,
 }
 
 impl std::fmt::Debug for Config {
@@ -77,6 +83,9 @@ impl std::fmt::Debug for Config {
                 "recovery_checks_per_minute",
                 &self.recovery_checks_per_minute,
             )
+            .field("pow_cost", &self.pow_cost)
+            .field("pow_counter_max", &self.pow_counter_max)
+            .field("pow_surge_per_minute", &self.pow_surge_per_minute)
             .finish()
     }
 }
@@ -99,6 +108,9 @@ impl Default for Config {
             recovery_starts_per_hour: None,
             recovery_starts_per_hour_without_pow: None,
             recovery_checks_per_minute: None,
+            pow_cost: None,
+            pow_counter_max: None,
+            pow_surge_per_minute: None,
         }
     }
 }
@@ -120,6 +132,9 @@ pub const KNOWN_KEYS: &[&str] = &[
     "recovery_starts_per_hour",
     "recovery_starts_per_hour_without_pow",
     "recovery_checks_per_minute",
+    "pow_cost",
+    "pow_counter_max",
+    "pow_surge_per_minute",
     "log",
 ];
 
@@ -130,6 +145,11 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     pub dev: bool,
 }
+
+pub const POW_COST_MIN: u32 = 100;
+pub const POW_COST_MAX: u32 = 100_000;
+pub const POW_COUNTER_MAX_MIN: u32 = 10;
+pub const POW_COUNTER_MAX_MAX: u32 = 100_000;
 
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {0}")]
@@ -181,7 +201,42 @@ impl Config {
             return Err(ConfigError("hash_workers must be at least 1".into()));
         }
         config.check_delivery()?;
+        config.check_pow()?;
         Ok((config, warnings))
+    }
+
+    /// Refuses a proof of work too cheap to slow a bot or too dear for a phone: at
+    /// the bounds a browser would need from a few milliseconds to several minutes.
+    fn check_pow(&self) -> Result<(), ConfigError> {
+        if matches!(self.pow_cost, Some(c) if !(POW_COST_MIN..=POW_COST_MAX).contains(&c)) {
+            return Err(ConfigError(format!(
+                "pow_cost must be {POW_COST_MIN} to {POW_COST_MAX} iterations"
+            )));
+        }
+        if matches!(self.pow_counter_max, Some(m) if !(POW_COUNTER_MAX_MIN..=POW_COUNTER_MAX_MAX).contains(&m))
+        {
+            return Err(ConfigError(format!(
+                "pow_counter_max must be {POW_COUNTER_MAX_MIN} to {POW_COUNTER_MAX_MAX}"
+            )));
+        }
+        if self.pow_surge_per_minute == Some(0) {
+            return Err(ConfigError(
+                "pow_surge_per_minute must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn pow_settings(&self) -> app::server::pow::PowSettings {
+        let default = app::server::pow::PowSettings::default();
+        let mut settings = app::server::pow::PowSettings::new(
+            self.pow_cost.unwrap_or(default.cost),
+            self.pow_counter_max.unwrap_or(default.counter_max),
+        );
+        if let Some(n) = self.pow_surge_per_minute {
+            settings.surge_per_minute = n;
+        }
+        settings
     }
 
     /// Refuses a delivery setting that would only fail later, at the first message. The

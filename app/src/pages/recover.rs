@@ -6,8 +6,8 @@ pub mod password;
 pub mod verify;
 pub mod why;
 
-use crate::api::recovery::start::StartRecovery;
-use crate::components::FormError;
+use crate::api::recovery::start::{recovery_challenge, StartRecovery};
+use crate::components::{FormError, ProofOfWork};
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::routes::{self, ids};
@@ -37,6 +37,7 @@ pub fn RecoverPage() -> impl IntoView {
     let i18n = use_i18n();
     let start = ServerAction::<StartRecovery>::new();
     let error = error_of(start);
+    let challenge = Resource::new(|| (), |_| recovery_challenge());
     view! {
         <Title text=t_string!(i18n, recover.title).to_string()/>
         <h1>{t!(i18n, recover.title)}</h1>
@@ -56,6 +57,12 @@ pub fn RecoverPage() -> impl IntoView {
                 />
                 <p id="recover-user-id-hint" class="hint">{t!(i18n, recover.user_id_hint)}</p>
             </div>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    // Without a challenge the form still works, under the stricter limit.
+                    challenge.await.ok().map(|challenge| view! { <ProofOfWork challenge/> })
+                })}
+            </Suspense>
             <noscript>
                 <p class="hint">{t!(i18n, recover.nojs_note)}</p>
             </noscript>

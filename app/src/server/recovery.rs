@@ -1128,7 +1128,6 @@ pub async fn freeze(state: &AppState, token: &str, meta: &RequestMeta) -> Result
 }
 
 /// Whether a submitted proof of work is valid and fresh (single use).
-pub async fn pow_redeemed(_state: &AppState, _payload: &str) -> Result<bool, AppError> {
-    // Wired to `super::pow::redeem` when the proof-of-work module lands.
-    Ok(false)
+pub async fn pow_redeemed(state: &AppState, payload: &str) -> Result<bool, AppError> {
+    super::pow::redeem(state, payload).await
 }

@@ -2,6 +2,7 @@
 use app::server::clock::ManualClock;
 use app::server::hashing::{HashCost, PasswordHasher};
 use app::server::keys::Keys;
+use app::server::pow::PowSettings;
 use app::server::state::Settings;
 use app::server::store::{NewUser, Organisation, Role, Store};
 use app::server::AppState;
@@ -14,6 +15,9 @@ use tower::ServiceExt;
 
 pub const START: i64 = 1_800_000_000;
 pub const PASSWORD: &str = "correct horse battery staple";
+/// The tests' proof of work: a few hundred PBKDF2 iterations to solve one, in debug.
+pub const POW_TEST_COST: u32 = 10;
+pub const POW_TEST_COUNTER_MAX: u32 = 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Db {
@@ -93,6 +97,8 @@ impl TestApp {
                 public_url: "http://127.0.0.1:3000".into(),
                 sessions: Default::default(),
                 recovery: Default::default(),
+                // A cheap proof of work keeps the tests fast; `pow` tests set their own.
+                pow: PowSettings::new(POW_TEST_COST, POW_TEST_COUNTER_MAX),
             }),
         };
         let org = state

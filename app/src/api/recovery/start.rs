@@ -2,6 +2,19 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
+/// A fresh proof-of-work challenge for the start form (single use, five minutes).
+#[server(prefix = "/api", endpoint = "recovery/challenge")]
+pub async fn recovery_challenge() -> Result<String, AppError> {
+    use crate::server::{app_state, pow};
+    crate::server::request::with_status(
+        async move {
+            let state = app_state()?;
+            pow::issue(&state).await
+        }
+        .await,
+    )
+}
+
 /// Starts a recovery for a user ID. Answers after the same fixed deadline whatever
 /// happened (found or not, limited or not), so its timing tells nothing about the account.
 /// `pow` is the solved proof of work; empty without JavaScript (a stricter limit applies).
