@@ -272,7 +272,8 @@ mod tests {
     /// in chunks of 16 as the page does (without its yields), and prints the times. In
     /// the browser's engine (V8 under Node):
     /// `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test -p app
-    /// --lib --release --target wasm32-unknown-unknown -- --include-ignored solve_timing`
+    /// --lib --profile wasm-release --target wasm32-unknown-unknown -- --include-ignored
+    /// solve_timing --nocapture` (`wasm-release` is the profile the site's wasm is built with).
     #[test]
     #[ignore = "benchmark: prints timings"]
     fn solve_timing() {

@@ -46,9 +46,10 @@ pub struct PowSettings {
 }
 
 impl Default for PowSettings {
-    /// Measured (see `solve_timing` in `domain::pow`): 0.7–0.9 s on average to solve in
-    /// V8's wasm (release build, one core of the development machine; a phone takes a few
-    /// times longer), and about 0.25 ms of native server time to issue, 0.35 ms to verify.
+    /// Measured (see `solve_timing` in `domain::pow`): about 0.9 s on average to solve in
+    /// V8's wasm as the site ships it (`wasm-release`, sha2 at opt-level 3; 1.3 s with it
+    /// at "z"), one core of the development machine; a phone takes a few times longer.
+    /// About 0.25 ms of native server time to issue, 0.35 ms to verify.
     fn default() -> Self {
         Self::new(DEFAULT_COST, DEFAULT_COUNTER_MAX)
     }
