@@ -102,9 +102,20 @@ export const rule = (page: Page, name: string) => page.locator(`#${ids.passwordC
 /// Fills and submits a password form: current password, new one twice.
 export async function submitPasswordChange(page: Page, current: string, next: string, confirm = next) {
   await byId(page, ids.currentPassword).fill(current);
-  await byId(page, ids.newPassword).fill(next);
-  await byId(page, ids.confirmPassword).fill(confirm);
+  await fillNewPassword(page, next, confirm);
   await byId(page, ids.changeSubmit).click();
+}
+
+/// Types the new password twice and waits until both fields hold it: right after an
+/// error the hydrated form may still be re-rendering, and a value typed into a field that
+/// is then replaced would be lost (seen once in CI as a submit of the previous values).
+export async function fillNewPassword(page: Page, next: string, confirm = next) {
+  for (const [id, value] of [[ids.newPassword, next], [ids.confirmPassword, confirm]] as const) {
+    await expect(async () => {
+      await byId(page, id).fill(value);
+      await expect(byId(page, id)).toHaveValue(value, { timeout: 500 });
+    }).toPass();
+  }
 }
 
 /// A fresh user who has replaced their temporary password with `password` and is signed in.

@@ -5,6 +5,7 @@ import {
   byId,
   createUserWithTemporaryPassword,
   expectAccessible,
+  fillNewPassword,
   mailTo,
   open,
   settle,
@@ -123,8 +124,7 @@ async function chooseNewPassword(page: Page) {
   await expect(page).toHaveURL(new RegExp(`${routes.recoverPassword}$`));
   await settle(page);
   await expectAccessible(page);
-  await byId(page, ids.newPassword).fill(newPassword);
-  await byId(page, ids.confirmPassword).fill(newPassword);
+  await fillNewPassword(page, newPassword);
   await byId(page, ids.recoverPasswordSubmit).click();
   await expect(page).toHaveURL(/\/recover\/done\?what=reset$/);
   await settle(page);
