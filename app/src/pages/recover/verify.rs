@@ -37,6 +37,30 @@ pub fn RecoverVerifyPage() -> impl IntoView {
         error_of(actions.resend),
     ];
     let error = Signal::derive(move || errors.iter().find_map(|e| e.get()));
+    // Only the latest step's error is shown: a new submission clears the others'.
+    let pending = [
+        actions.method.pending(),
+        actions.prove.pending(),
+        actions.answers.pending(),
+        actions.resend.pending(),
+    ];
+    Effect::new(move |_| {
+        if let Some(active) = pending.iter().position(|p| p.get()) {
+            for (i, clear) in [
+                actions.method.value(),
+                actions.prove.value(),
+                actions.answers.value(),
+                actions.resend.value(),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                if i != active {
+                    clear.set(None);
+                }
+            }
+        }
+    });
     let query = leptos_router::hooks::use_query_map();
     let choosing = move || query.with(|q| q.get("choose").is_some());
     let resent = move || query.with(|q| q.get("resent").is_some());
@@ -45,6 +69,7 @@ pub fn RecoverVerifyPage() -> impl IntoView {
         move || {
             (
                 actions.method.version().get(),
+                actions.prove.version().get(),
                 actions.answers.version().get(),
                 actions.resend.version().get(),
                 choosing(),
