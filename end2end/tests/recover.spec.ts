@@ -18,6 +18,10 @@ import {
 // from the mail the portal really sent through the SMTP server `./dev test` starts, text
 // messages from the development mailbox (there is no SMS carrier here).
 
+// Each test registers a person through the real pages first: more than the default 30 s
+// on a loaded machine without JavaScript.
+test.describe.configure({ timeout: 90_000 });
+
 const password = "amber meadow whistles 4471";
 const newPassword = "cobalt lantern drifts 9182";
 const eightDigits = /\b(\d{8})\b/;
@@ -172,7 +176,6 @@ for (const [locale, lang, why, done] of [
 }
 
 test("an administrator proves two different methods: email, then a text message", async ({ page }) => {
-  test.setTimeout(60_000);
   const admin = await registeredPerson(page, true);
   await startRecovery(page, admin.email);
   await expect(byId(page, ids.gateStep)).toContainText("1 of 2");
