@@ -4,6 +4,7 @@ pub mod account;
 pub mod auth;
 pub mod dev;
 pub mod password;
+pub mod recovery;
 pub mod security;
 pub mod site;
 
@@ -17,6 +18,7 @@ pub const FORM_FIELDS: &[(&str, &[&str])] = &[
     (<auth::Login as ServerFn>::PATH, &["user_id", "password"]),
     (<auth::Logout as ServerFn>::PATH, &[]),
     (<account::CurrentAccount as ServerFn>::PATH, &[]),
+    (<account::RecoveryLog as ServerFn>::PATH, &[]),
     (
         <account::ChangeTemporaryPassword as ServerFn>::PATH,
         &["current", "new", "confirm"],
@@ -75,6 +77,41 @@ pub const FORM_FIELDS: &[(&str, &[&str])] = &[
         ],
     ),
     (<security::ConfirmMethods as ServerFn>::PATH, &[]),
+    (
+        <recovery::start::StartRecovery as ServerFn>::PATH,
+        &["user_id", "pow"],
+    ),
+    (<recovery::start::RecoveryChallenge as ServerFn>::PATH, &[]),
+    (
+        <recovery::start::ChoosePurpose as ServerFn>::PATH,
+        &["purpose"],
+    ),
+    (<recovery::verify::RecoveryFlow as ServerFn>::PATH, &[]),
+    (
+        <recovery::verify::ChooseMethod as ServerFn>::PATH,
+        &["option", "typed"],
+    ),
+    (<recovery::verify::ProveCode as ServerFn>::PATH, &["code"]),
+    (
+        <recovery::verify::ProveAnswers as ServerFn>::PATH,
+        &["answer_1", "answer_2", "answer_3", "answer_4", "answer_5"],
+    ),
+    (
+        <recovery::verify::ResendRecoveryCode as ServerFn>::PATH,
+        &[],
+    ),
+    (
+        <recovery::set_password::SetRecoveredPassword as ServerFn>::PATH,
+        &["new", "confirm"],
+    ),
+    (
+        <recovery::set_password::RecoveryPasswordRules as ServerFn>::PATH,
+        &[],
+    ),
+    (
+        <recovery::set_password::FreezeAccount as ServerFn>::PATH,
+        &["token"],
+    ),
 ];
 
 /// The page whose form posts to this server function: where a failed post without
@@ -88,9 +125,51 @@ pub fn form_page(endpoint: &str) -> &'static str {
         crate::routes::ACCOUNT
     } else if let Some(page) = security_form_page(endpoint) {
         page
+    } else if let Some(page) = recovery_form_page(endpoint) {
+        page
     } else {
         crate::routes::LOGIN
     }
+}
+
+fn recovery_form_page(endpoint: &str) -> Option<&'static str> {
+    use crate::routes;
+    use recovery::{set_password, start, verify};
+    let pages: [(&str, &'static str); 8] = [
+        (<start::StartRecovery as ServerFn>::PATH, routes::RECOVER),
+        (
+            <start::ChoosePurpose as ServerFn>::PATH,
+            routes::RECOVER_WHY,
+        ),
+        (
+            <verify::ChooseMethod as ServerFn>::PATH,
+            routes::RECOVER_VERIFY_CHOOSE,
+        ),
+        (
+            <verify::ProveCode as ServerFn>::PATH,
+            routes::RECOVER_VERIFY,
+        ),
+        (
+            <verify::ProveAnswers as ServerFn>::PATH,
+            routes::RECOVER_VERIFY,
+        ),
+        (
+            <verify::ResendRecoveryCode as ServerFn>::PATH,
+            routes::RECOVER_VERIFY,
+        ),
+        (
+            <set_password::SetRecoveredPassword as ServerFn>::PATH,
+            routes::RECOVER_PASSWORD,
+        ),
+        (
+            <set_password::FreezeAccount as ServerFn>::PATH,
+            routes::RECOVER_FREEZE,
+        ),
+    ];
+    pages
+        .into_iter()
+        .find(|(path, _)| *path == endpoint)
+        .map(|(_, page)| page)
 }
 
 fn security_form_page(endpoint: &str) -> Option<&'static str> {

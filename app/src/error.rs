@@ -58,6 +58,16 @@ pub enum AppError {
     TotpReplayed,
     #[error("answers invalid")]
     AnswersInvalid,
+    #[error("try again later")]
+    TryAgainAfter { at: i64 },
+    #[error("anti-bot check failed")]
+    ProofOfWorkFailed,
+    #[error("recovery flow expired")]
+    FlowExpired,
+    #[error("answers wrong")]
+    AnswersWrong,
+    #[error("proof wrong")]
+    ProofWrong,
     #[error("forbidden")]
     Forbidden,
     #[error("not found")]
@@ -94,6 +104,11 @@ impl AppError {
             AppError::TotpWrong => "totp_wrong",
             AppError::TotpReplayed => "totp_replayed",
             AppError::AnswersInvalid => "answers_invalid",
+            AppError::TryAgainAfter { .. } => "try_again_after",
+            AppError::ProofOfWorkFailed => "proof_of_work_failed",
+            AppError::FlowExpired => "flow_expired",
+            AppError::AnswersWrong => "answers_wrong",
+            AppError::ProofWrong => "proof_wrong",
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
             AppError::Internal => "internal",
@@ -107,7 +122,7 @@ impl AppError {
             AppError::InvalidCredentials | AppError::NotSignedIn => 401,
             AppError::Busy => 503,
             AppError::Forbidden | AppError::ReauthRequired | AppError::MethodNotAllowed => 403,
-            AppError::TooSoon { .. } => 429,
+            AppError::TooSoon { .. } | AppError::TryAgainAfter { .. } => 429,
             AppError::NotFound => 404,
             AppError::Internal | AppError::Network => 500,
             _ => 400,

@@ -3,6 +3,19 @@
 
 pub const LOGIN: &str = "/login";
 pub const RECOVER: &str = "/recover";
+/// The recovery flow's steps; the flow itself is found through its cookie.
+pub const RECOVER_WHY: &str = "/recover/why";
+pub const RECOVER_VERIFY: &str = "/recover/verify";
+pub const RECOVER_VERIFY_RESENT: &str = "/recover/verify?resent=1";
+/// The gate's method list again, to pick another method than the one chosen.
+pub const RECOVER_VERIFY_CHOOSE: &str = "/recover/verify?choose=1";
+pub const RECOVER_PASSWORD: &str = "/recover/password";
+pub const RECOVER_DONE: &str = "/recover/done";
+pub const RECOVER_DONE_RESET: &str = "/recover/done?what=reset";
+pub const RECOVER_DONE_UNLOCKED: &str = "/recover/done?what=unlock";
+/// Where the "this wasn't me" link of a recovery notice leads, and where it ends.
+pub const RECOVER_FREEZE: &str = "/recover/freeze";
+pub const RECOVER_FROZEN: &str = "/recover/frozen";
 pub const ACCOUNT: &str = "/account";
 pub const CHANGE_PASSWORD: &str = "/change-password";
 pub const ACCOUNT_PASSWORD: &str = "/account/password";
@@ -48,6 +61,10 @@ pub mod ids {
     pub const CHANGE_PASSWORD_LINK: &str = "change-password-link";
     pub const ACCOUNT_NOTICE: &str = "account-notice";
     pub const LANG_SWITCHER: &str = "lang-switcher";
+    /// The proof of work's hidden field (its payload once solved), progress bar and status.
+    pub const POW: &str = "pow";
+    pub const POW_PROGRESS: &str = "pow-progress";
+    pub const POW_STATUS: &str = "pow-status";
     pub const MAILBOX_LIST: &str = "mailbox-list";
     pub const ORG_NAME: &str = "org-name";
     pub const SECURITY_INFO_LINK: &str = "security-info-link";
@@ -70,6 +87,21 @@ pub mod ids {
     pub const QUESTIONS_FORM: &str = "questions-form";
     pub const SKIP_REGISTRATION: &str = "skip-registration";
     pub const CONFIRM_CURRENT: &str = "confirm-current";
+    pub const RECOVER_USER_ID: &str = "recover-user-id";
+    pub const RECOVER_START: &str = "recover-start";
+    pub const PURPOSE_RESET: &str = "purpose-reset";
+    pub const PURPOSE_UNLOCK: &str = "purpose-unlock";
+    pub const PURPOSE_SUBMIT: &str = "purpose-submit";
+    pub const GATE_LIST: &str = "gate-list";
+    pub const GATE_STEP: &str = "gate-step";
+    pub const RECOVER_CODE: &str = "recover-code";
+    pub const RECOVER_PROVE: &str = "recover-prove";
+    pub const RECOVER_RESEND: &str = "recover-resend";
+    pub const OTHER_METHOD: &str = "other-method";
+    pub const RECOVER_PASSWORD_SUBMIT: &str = "recover-password-submit";
+    pub const RECOVER_DONE: &str = "recover-done";
+    pub const FREEZE_SUBMIT: &str = "freeze-submit";
+    pub const RECOVERY_LOG: &str = "recovery-log";
 }
 
 /// The path without its leading slash, as a router segment.

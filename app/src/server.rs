@@ -9,6 +9,8 @@ pub mod keys;
 pub mod outbox;
 pub mod password;
 pub mod phone;
+pub mod pow;
+pub mod recovery;
 pub mod recovery_codes;
 pub mod request;
 pub mod sealed;

@@ -7,7 +7,13 @@ use crate::pages::{
     login::LoginPage,
     mailbox::MailboxPage,
     not_found::NotFoundPage,
-    recover::RecoverPage,
+    recover::{
+        done::{RecoverDonePage, RecoverFreezePage, RecoverFrozenPage},
+        password::RecoverPasswordPage,
+        verify::RecoverVerifyPage,
+        why::RecoverWhyPage,
+        RecoverPage,
+    },
     security::{
         authenticator::SecurityAuthenticatorPage, codes::SecurityCodesPage,
         questions::SecurityQuestionsPage, verify::SecurityVerifyPage, SecurityConfirmPage,
@@ -81,6 +87,12 @@ pub fn App() -> impl IntoView {
                         <Route path=StaticSegment("") view=|| view! { <Redirect path=routes::LOGIN/> } ssr=SsrMode::Async/>
                         <Route path=StaticSegment(segment(routes::LOGIN)) view=LoginPage ssr=SsrMode::Async/>
                         <Route path=StaticSegment(segment(routes::RECOVER)) view=RecoverPage ssr=SsrMode::Async/>
+                        <Route path=(StaticSegment("recover"), StaticSegment("why")) view=RecoverWhyPage ssr=SsrMode::Async/>
+                        <Route path=(StaticSegment("recover"), StaticSegment("verify")) view=RecoverVerifyPage ssr=SsrMode::Async/>
+                        <Route path=(StaticSegment("recover"), StaticSegment("password")) view=RecoverPasswordPage ssr=SsrMode::Async/>
+                        <Route path=(StaticSegment("recover"), StaticSegment("done")) view=RecoverDonePage ssr=SsrMode::Async/>
+                        <Route path=(StaticSegment("recover"), StaticSegment("freeze")) view=RecoverFreezePage ssr=SsrMode::Async/>
+                        <Route path=(StaticSegment("recover"), StaticSegment("frozen")) view=RecoverFrozenPage ssr=SsrMode::Async/>
                         <Route path=StaticSegment(segment(routes::ACCOUNT)) view=AccountPage ssr=SsrMode::Async/>
                         <Route
                             path=StaticSegment(segment(routes::CHANGE_PASSWORD))

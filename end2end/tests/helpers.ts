@@ -87,9 +87,10 @@ export function regain(args: string[]): string {
 }
 
 /// Creates a user with a temporary password through the real CLI.
-export function createUserWithTemporaryPassword(org = "demo", domain = "example.com"): { email: string; password: string } {
+export function createUserWithTemporaryPassword(org = "demo", domain = "example.com", admin = false): { email: string; password: string } {
   const email = `e2e-${randomBytes(6).toString("hex")}@${domain}`;
-  const out = regain(["user", "add", "--org", org, "--email", email, "--name", "E2E Person", "--temporary-password"]);
+  const args = ["user", "add", "--org", org, "--email", email, "--name", "E2E Person", "--temporary-password"];
+  const out = regain(admin ? [...args, "--admin"] : args);
   const match = out.match(/temporary password[^:]*: (\S+)/);
   if (!match) throw new Error(`no temporary password in: ${out}`);
   return { email, password: match[1] };

@@ -258,6 +258,8 @@ pub async fn build_state(config: &Config, cost: HashCost) -> Result<AppState, Cl
             dev: config.dev,
             public_url: config.public_url(),
             sessions: Default::default(),
+            recovery: config.recovery_limits(),
+            pow: config.pow_settings(),
         }),
     })
 }

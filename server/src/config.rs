@@ -36,6 +36,18 @@ pub struct Config {
     /// Seconds one delivery attempt may take; default 30. A claim on a message lasts
     /// twice this plus 5 s, after which another instance may try it.
     pub delivery_timeout: Option<u64>,
+    /// Recovery starts allowed per IP address an hour, with a solved proof of work
+    /// (default 20) and without one, i.e. with JavaScript off (default 5). 1 to 100000.
+    pub recovery_starts_per_hour: Option<i64>,
+    pub recovery_starts_per_hour_without_pow: Option<i64>,
+    /// Codes and answers checked per IP address a minute (default 30). 1 to 100000.
+    pub recovery_checks_per_minute: Option<i64>,
+    /// Proof of work: PBKDF2 iterations per counter the browser tries; default 1000.
+    pub pow_cost: Option<u32>,
+    /// Proof of work: the top of the counter range the browser must search; default 2000.
+    pub pow_counter_max: Option<u32>,
+    /// Proof of work: challenges issued per minute above which they get harder; default 600.
+    pub pow_surge_per_minute: Option<u32>,
 }
 
 impl std::fmt::Debug for Config {
@@ -62,6 +74,18 @@ impl std::fmt::Debug for Config {
                 &self.sms_gateway_secret.as_ref().map(|_| "(redacted)"),
             )
             .field("delivery_timeout", &self.delivery_timeout)
+            .field("recovery_starts_per_hour", &self.recovery_starts_per_hour)
+            .field(
+                "recovery_starts_per_hour_without_pow",
+                &self.recovery_starts_per_hour_without_pow,
+            )
+            .field(
+                "recovery_checks_per_minute",
+                &self.recovery_checks_per_minute,
+            )
+            .field("pow_cost", &self.pow_cost)
+            .field("pow_counter_max", &self.pow_counter_max)
+            .field("pow_surge_per_minute", &self.pow_surge_per_minute)
             .finish()
     }
 }
@@ -81,6 +105,12 @@ impl Default for Config {
             sms_gateway_url: None,
             sms_gateway_secret: None,
             delivery_timeout: None,
+            recovery_starts_per_hour: None,
+            recovery_starts_per_hour_without_pow: None,
+            recovery_checks_per_minute: None,
+            pow_cost: None,
+            pow_counter_max: None,
+            pow_surge_per_minute: None,
         }
     }
 }
@@ -99,6 +129,12 @@ pub const KNOWN_KEYS: &[&str] = &[
     "sms_gateway_url",
     "sms_gateway_secret",
     "delivery_timeout",
+    "recovery_starts_per_hour",
+    "recovery_starts_per_hour_without_pow",
+    "recovery_checks_per_minute",
+    "pow_cost",
+    "pow_counter_max",
+    "pow_surge_per_minute",
     "log",
 ];
 
@@ -109,6 +145,11 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     pub dev: bool,
 }
+
+pub const POW_COST_MIN: u32 = 100;
+pub const POW_COST_MAX: u32 = 100_000;
+pub const POW_COUNTER_MAX_MIN: u32 = 10;
+pub const POW_COUNTER_MAX_MAX: u32 = 100_000;
 
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {0}")]
@@ -160,7 +201,42 @@ impl Config {
             return Err(ConfigError("hash_workers must be at least 1".into()));
         }
         config.check_delivery()?;
+        config.check_pow()?;
         Ok((config, warnings))
+    }
+
+    /// Refuses a proof of work too cheap to slow a bot or too dear for a phone: at
+    /// the bounds a browser would need from a few milliseconds to several minutes.
+    fn check_pow(&self) -> Result<(), ConfigError> {
+        if matches!(self.pow_cost, Some(c) if !(POW_COST_MIN..=POW_COST_MAX).contains(&c)) {
+            return Err(ConfigError(format!(
+                "pow_cost must be {POW_COST_MIN} to {POW_COST_MAX} iterations"
+            )));
+        }
+        if matches!(self.pow_counter_max, Some(m) if !(POW_COUNTER_MAX_MIN..=POW_COUNTER_MAX_MAX).contains(&m))
+        {
+            return Err(ConfigError(format!(
+                "pow_counter_max must be {POW_COUNTER_MAX_MIN} to {POW_COUNTER_MAX_MAX}"
+            )));
+        }
+        if self.pow_surge_per_minute == Some(0) {
+            return Err(ConfigError(
+                "pow_surge_per_minute must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn pow_settings(&self) -> app::server::pow::PowSettings {
+        let default = app::server::pow::PowSettings::default();
+        let mut settings = app::server::pow::PowSettings::new(
+            self.pow_cost.unwrap_or(default.cost),
+            self.pow_counter_max.unwrap_or(default.counter_max),
+        );
+        if let Some(n) = self.pow_surge_per_minute {
+            settings.surge_per_minute = n;
+        }
+        settings
     }
 
     /// Refuses a delivery setting that would only fail later, at the first message. The
@@ -190,7 +266,38 @@ impl Config {
                 "delivery_timeout must be 1 to 3600 seconds".into(),
             ));
         }
+        for (key, value) in [
+            ("recovery_starts_per_hour", self.recovery_starts_per_hour),
+            (
+                "recovery_starts_per_hour_without_pow",
+                self.recovery_starts_per_hour_without_pow,
+            ),
+            (
+                "recovery_checks_per_minute",
+                self.recovery_checks_per_minute,
+            ),
+        ] {
+            if value.is_some_and(|n| !(1..=100_000).contains(&n)) {
+                return Err(ConfigError(format!("{key} must be 1 to 100000")));
+            }
+        }
         Ok(())
+    }
+
+    /// Recovery's limits, with the configured start limits.
+    pub fn recovery_limits(&self) -> app::server::recovery::limits::RecoveryLimits {
+        use app::server::recovery::limits::{Limit, RecoveryLimits};
+        let mut limits = RecoveryLimits::default();
+        if let Some(n) = self.recovery_starts_per_hour {
+            limits.starts_per_ip = Limit::new(n, 3600);
+        }
+        if let Some(n) = self.recovery_starts_per_hour_without_pow {
+            limits.starts_per_ip_without_pow = Limit::new(n, 3600);
+        }
+        if let Some(n) = self.recovery_checks_per_minute {
+            limits.checks_per_ip = Limit::new(n, 60);
+        }
+        limits
     }
 
     pub fn delivery_settings(&self) -> app::server::delivery::DeliverySettings {

@@ -16,6 +16,51 @@ pub struct AccountView {
     pub registration_required: bool,
 }
 
+/// One line of the user's own recovery log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryLogEntry {
+    pub at: i64,
+    pub ip: String,
+    /// The step, without the `recovery.` prefix: `start`, `gate`, `reset`…
+    pub event: String,
+    pub success: bool,
+    /// The method, when the step was about one.
+    pub method: Option<crate::domain::policy::MethodKind>,
+}
+
+/// The recovery attempts on the signed-in user's account, newest first (DESIGN.md:
+/// "a recovery log the user can see").
+#[server(prefix = "/api", endpoint = "account/recovery-log")]
+pub async fn recovery_log() -> Result<Vec<RecoveryLogEntry>, AppError> {
+    use crate::domain::policy::MethodKind;
+    use crate::server::{app_state, session};
+    crate::server::request::with_status(
+        async move {
+            let state = app_state()?;
+            let (user, _, _) = session::require_user(&state).await?;
+            let rows = state.store.recovery_log(user.id, 50).await?;
+            Ok(rows
+                .into_iter()
+                .map(|r| RecoveryLogEntry {
+                    at: r.at,
+                    ip: r.ip,
+                    event: r.action.trim_start_matches("recovery.").to_owned(),
+                    success: r.outcome == "success",
+                    method: match r.detail.as_str() {
+                        "email" => Some(MethodKind::Email),
+                        "sms" => Some(MethodKind::Sms),
+                        "authenticator" => Some(MethodKind::Authenticator),
+                        "recovery_codes" => Some(MethodKind::RecoveryCodes),
+                        "security_questions" => Some(MethodKind::SecurityQuestions),
+                        _ => None,
+                    },
+                })
+                .collect())
+        }
+        .await,
+    )
+}
+
 #[server(prefix = "/api", endpoint = "account/me")]
 pub async fn current_account() -> Result<AccountView, AppError> {
     use crate::server::{app_state, session};

@@ -24,14 +24,23 @@ pub async fn password_policy() -> Result<PasswordRules, AppError> {
 
 /// zxcvbn's estimate for a candidate, in our own vocabulary. The estimator stays on the
 /// server because its dictionaries would triple the browser bundle; the candidate is only
-/// read, never stored or logged. Signed-in users only, so it is no public oracle.
+/// read, never stored or logged. Signed-in users only, or a recovery that has passed its
+/// gates, so it is no public oracle.
 #[server(prefix = "/api", endpoint = "password/strength")]
 pub async fn password_strength(candidate: SecretString) -> Result<Strength, AppError> {
     use crate::server::{app_state, password, session, strength};
     crate::server::request::with_status(
         async move {
             let state = app_state()?;
-            let (user, _, _) = session::require_user(&state).await?;
+            let user = match session::require_user(&state).await {
+                Ok((user, _, _)) => user,
+                Err(AppError::NotSignedIn) => {
+                    crate::server::recovery::user_setting_password(&state)
+                        .await
+                        .map_err(|_| AppError::NotSignedIn)?
+                }
+                Err(e) => return Err(e),
+            };
             let (rules, _) = password::rules_for(&state, &user).await?;
             Ok(strength::estimate(candidate.expose(), &rules))
         }

@@ -37,6 +37,14 @@ pub fn error_text(i18n: leptos_i18n::I18nContext<Locale>, error: &AppError) -> S
         AppError::TotpWrong => t_string!(i18n, errors.totp_wrong).to_string(),
         AppError::TotpReplayed => t_string!(i18n, errors.totp_replayed).to_string(),
         AppError::AnswersInvalid => t_string!(i18n, errors.answers_invalid).to_string(),
+        AppError::TryAgainAfter { at } => {
+            let time = crate::domain::recovery::clock_time_utc(*at);
+            t_string!(i18n, errors.try_again_after, time = time.as_str()).to_string()
+        }
+        AppError::ProofOfWorkFailed => t_string!(i18n, errors.proof_of_work_failed).to_string(),
+        AppError::FlowExpired => t_string!(i18n, errors.flow_expired).to_string(),
+        AppError::AnswersWrong => t_string!(i18n, errors.answers_wrong).to_string(),
+        AppError::ProofWrong => t_string!(i18n, errors.proof_wrong).to_string(),
         AppError::Forbidden => t_string!(i18n, errors.forbidden).to_string(),
         AppError::NotFound => t_string!(i18n, errors.not_found).to_string(),
         AppError::Internal => t_string!(i18n, errors.internal).to_string(),

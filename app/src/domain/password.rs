@@ -267,6 +267,7 @@ pub fn validate_custom_term(raw: &str) -> Result<(String, String), TermError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::bench::{now_ms, report};
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -417,33 +418,6 @@ mod tests {
             validate_custom_term("    "),
             Err(TermError::TooShort { min: 4 })
         );
-    }
-
-    /// `println!` is swallowed under wasm-bindgen-test; its console is not.
-    macro_rules! report {
-        ($($arg:tt)*) => {{
-            #[cfg(target_arch = "wasm32")]
-            wasm_bindgen_test::console_log!($($arg)*);
-            #[cfg(not(target_arch = "wasm32"))]
-            println!($($arg)*);
-        }};
-    }
-
-    /// Milliseconds from a monotonic-enough clock on either target.
-    fn now_ms() -> f64 {
-        #[cfg(target_arch = "wasm32")]
-        {
-            js_sys::Date::now()
-        }
-        #[cfg(not(target_arch = "wasm32"))]
-        {
-            static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-            START
-                .get_or_init(std::time::Instant::now)
-                .elapsed()
-                .as_secs_f64()
-                * 1000.0
-        }
     }
 
     /// A benchmark, not a test: prints how long one assessment takes on this target and

@@ -1,6 +1,6 @@
 //! The signed-in user's account. Rendered only for a live session: anyone else is sent
 //! to sign in, and a user with a temporary password to change it first.
-use crate::api::account::current_account;
+use crate::api::account::{current_account, recovery_log, RecoveryLogEntry};
 use crate::api::auth::Logout;
 use crate::components::FormError;
 use crate::error::AppError;
@@ -66,6 +66,7 @@ pub fn AccountPage() -> impl IntoView {
                                     </a>
                                 </li>
                             </ul>
+                            <RecoveryLog/>
                         }
                             .into_any()
                     }
@@ -78,5 +79,76 @@ pub fn AccountPage() -> impl IntoView {
         <ActionForm action=logout attr:class="inline">
             <button id=ids::SIGN_OUT type="submit">{t!(i18n, account.sign_out)}</button>
         </ActionForm>
+    }
+}
+
+/// The recovery attempts on this account: when, from where, what, and how it ended.
+#[component]
+fn RecoveryLog() -> impl IntoView {
+    let i18n = use_i18n();
+    let log = Resource::new(|| (), |_| recovery_log());
+    view! {
+        <section aria-labelledby="recovery-log-title">
+            <h2 id="recovery-log-title">{t!(i18n, recover.log_title)}</h2>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match log.await {
+                        Ok(entries) if entries.is_empty() => {
+                            view! { <p id=ids::RECOVERY_LOG>{t!(i18n, recover.log_empty)}</p> }.into_any()
+                        }
+                        Ok(entries) => {
+                            let rows = entries.into_iter().map(|e| log_row(i18n, e)).collect_view();
+                            view! {
+                                <table id=ids::RECOVERY_LOG class="log">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">{t!(i18n, recover.log_when)}</th>
+                                            <th scope="col">{t!(i18n, recover.log_what)}</th>
+                                            <th scope="col">{t!(i18n, recover.log_ip)}</th>
+                                            <th scope="col">{t!(i18n, recover.log_outcome)}</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>{rows}</tbody>
+                                </table>
+                            }
+                                .into_any()
+                        }
+                        Err(e) => view! { <FormError error=Signal::stored(Some(e))/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+fn log_row(i18n: leptos_i18n::I18nContext<Locale>, e: RecoveryLogEntry) -> impl IntoView {
+    let what = match e.event.as_str() {
+        "start" => t_string!(i18n, recover.event_start),
+        "purpose" => t_string!(i18n, recover.event_purpose),
+        "method" => t_string!(i18n, recover.event_method),
+        "code_sent" => t_string!(i18n, recover.event_code_sent),
+        "paused" => t_string!(i18n, recover.event_paused),
+        "reset" => t_string!(i18n, recover.event_reset),
+        "unlock" => t_string!(i18n, recover.event_unlock),
+        "freeze" => t_string!(i18n, recover.event_freeze),
+        _ => t_string!(i18n, recover.event_gate),
+    };
+    let method = e
+        .method
+        .map(|m| format!(" ({})", crate::pages::security::kind_label(i18n, m)))
+        .unwrap_or_default();
+    view! {
+        <tr data-event=e.event.clone()>
+            <td>{crate::domain::recovery::date_time_utc(e.at)}</td>
+            <td>{format!("{what}{method}")}</td>
+            <td>{e.ip}</td>
+            <td>
+                {if e.success {
+                    t_string!(i18n, recover.outcome_success)
+                } else {
+                    t_string!(i18n, recover.outcome_failure)
+                }}
+            </td>
+        </tr>
     }
 }

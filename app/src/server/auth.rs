@@ -63,6 +63,11 @@ pub async fn sign_in(
         state.store.audit(&refuse("disabled")).await?;
         return Err(AppError::InvalidCredentials);
     }
+    if user.frozen_at.is_some() {
+        // Frozen by its owner's "this wasn't me": only a two-gate recovery thaws it.
+        state.store.audit(&refuse("frozen")).await?;
+        return Err(AppError::InvalidCredentials);
+    }
     if user.lockout.is_locked(now) {
         // Attempts during a lock neither count nor reveal the lock: same answer as a
         // wrong password. The message points everyone to recovery, which unlocks.

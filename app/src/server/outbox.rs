@@ -23,25 +23,9 @@ pub fn password_changed(user: &User, locale: Locale, now: i64) -> NewMessage {
     }
 }
 
-/// `YYYY-MM-DD HH:MM` for unix seconds (proleptic Gregorian, UTC).
+/// `YYYY-MM-DD HH:MM` for unix seconds (UTC); shared with the pages.
 pub fn format_utc(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
-        secs / 3600,
-        (secs % 3600) / 60
-    )
+    crate::domain::recovery::date_time_utc(unix)
 }
 
 #[cfg(test)]

@@ -38,7 +38,7 @@ pub async fn rules_for(
 
 /// Refuses a password that is one of the user's last `count` (the current one included):
 /// each earlier hash is verified against the candidate, because only hashes are kept.
-async fn check_history(
+pub(crate) async fn check_history(
     state: &AppState,
     user: &User,
     new: &SecretString,

@@ -2,6 +2,7 @@
 use super::clock::Clock;
 use super::hashing::PasswordHasher;
 use super::keys::Keys;
+use super::pow::PowSettings;
 use super::store::sessions::SessionLimits;
 use super::store::Store;
 use crate::error::AppError;
@@ -18,6 +19,10 @@ pub struct Settings {
     /// built from it, never from request headers.
     pub public_url: String,
     pub sessions: SessionLimits,
+    /// Limits and timing of self-service recovery.
+    pub recovery: super::recovery::limits::RecoveryLimits,
+    /// How hard the anti-bot proof of work is.
+    pub pow: PowSettings,
 }
 
 impl Settings {

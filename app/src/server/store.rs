@@ -10,6 +10,8 @@ pub mod methods;
 pub mod orgs;
 pub mod outbox;
 pub mod password_policy;
+pub mod pow;
+pub mod recovery;
 pub mod sessions;
 pub mod users;
 

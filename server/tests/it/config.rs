@@ -67,3 +67,39 @@ fn debug_hides_secrets() {
         "{shown}"
     );
 }
+
+#[test]
+fn proof_of_work_settings_are_bounded() {
+    let (_d, path) = file("pow_cost = 2000\npow_counter_max = 500\npow_surge_per_minute = 50\n");
+    let (config, warnings) = Config::load(Some(&path), &Overrides::default()).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let pow = config.pow_settings();
+    assert_eq!(
+        (
+            pow.cost,
+            pow.counter_min,
+            pow.counter_max,
+            pow.surge_per_minute
+        ),
+        (2000, 125, 500, 50)
+    );
+    let (config, _) = Config::load(None, &Overrides::default()).unwrap();
+    assert_eq!(
+        config.pow_settings(),
+        app::server::pow::PowSettings::default()
+    );
+    for (text, key) in [
+        ("pow_cost = 10\n", "pow_cost"),
+        ("pow_cost = 1000000\n", "pow_cost"),
+        ("pow_counter_max = 1\n", "pow_counter_max"),
+        ("pow_counter_max = 100001\n", "pow_counter_max"),
+        ("pow_surge_per_minute = 0\n", "pow_surge_per_minute"),
+        ("pow_cost = -5\n", "pow_cost"),
+    ] {
+        let (_d, path) = file(text);
+        let err = Config::load(Some(&path), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(key), "{text}: {err}");
+    }
+}

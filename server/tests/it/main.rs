@@ -16,6 +16,8 @@ mod headers;
 mod i18n;
 mod logs;
 mod password_policy;
+mod pow;
+mod recovery;
 mod security_info;
 mod signin;
 mod store;

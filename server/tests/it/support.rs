@@ -2,6 +2,7 @@
 use app::server::clock::ManualClock;
 use app::server::hashing::{HashCost, PasswordHasher};
 use app::server::keys::Keys;
+use app::server::pow::PowSettings;
 use app::server::state::Settings;
 use app::server::store::{NewUser, Organisation, Role, Store};
 use app::server::AppState;
@@ -14,6 +15,9 @@ use tower::ServiceExt;
 
 pub const START: i64 = 1_800_000_000;
 pub const PASSWORD: &str = "correct horse battery staple";
+/// The tests' proof of work: a few hundred PBKDF2 iterations to solve one, in debug.
+pub const POW_TEST_COST: u32 = 10;
+pub const POW_TEST_COUNTER_MAX: u32 = 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Db {
@@ -41,7 +45,8 @@ pub struct TestApp {
     pub state: AppState,
     pub clock: Arc<ManualClock>,
     pub org: Organisation,
-    pub _dir: tempfile::TempDir,
+    pub database_url: String,
+    pub _dir: Arc<tempfile::TempDir>,
 }
 
 /// A fresh, empty database of the given kind: a new SQLite file, or a new database on
@@ -91,6 +96,9 @@ impl TestApp {
                 dev,
                 public_url: "http://127.0.0.1:3000".into(),
                 sessions: Default::default(),
+                recovery: Default::default(),
+                // A cheap proof of work keeps the tests fast; `pow` tests set their own.
+                pow: PowSettings::new(POW_TEST_COST, POW_TEST_COUNTER_MAX),
             }),
         };
         let org = state
@@ -103,7 +111,26 @@ impl TestApp {
             state,
             clock,
             org,
-            _dir: dir,
+            database_url,
+            _dir: Arc::new(dir),
+        }
+    }
+
+    /// Another server instance on the same database, with the same key and clock, as
+    /// behind a load balancer.
+    pub async fn second_instance(&self) -> TestApp {
+        let store = Store::connect(&self.database_url).await.unwrap();
+        let state = AppState {
+            store,
+            ..self.state.clone()
+        };
+        TestApp {
+            router: server::router(state.clone()),
+            state,
+            clock: self.clock.clone(),
+            org: self.org.clone(),
+            database_url: self.database_url.clone(),
+            _dir: self._dir.clone(),
         }
     }
 

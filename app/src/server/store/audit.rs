@@ -62,6 +62,25 @@ impl Store {
         append(self.pool(), event).await
     }
 
+    /// A user's events whose action starts with `prefix`, newest first.
+    pub async fn audit_events_for(
+        &self,
+        user_id: i64,
+        prefix: &str,
+        limit: i64,
+    ) -> Result<Vec<AuditRow>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, at, org_id, actor, actor_user_id, subject_user_id, action, outcome, ip, detail \
+             FROM audit_events WHERE subject_user_id = $1 AND action LIKE $2 \
+             ORDER BY id DESC LIMIT $3",
+        )
+        .bind(user_id)
+        .bind(format!("{prefix}%"))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
     /// Newest first.
     pub async fn audit_events(&self, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
         Ok(sqlx::query_as(

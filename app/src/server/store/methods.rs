@@ -659,6 +659,21 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// The Argon2id PHC of the account's answer to one question, if it answered it.
+    pub async fn security_answer_hash(
+        &self,
+        user_id: i64,
+        question: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT answer_hash FROM security_answers WHERE user_id = $1 AND question = $2",
+        )
+        .bind(user_id)
+        .bind(question)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
     /// Replaces the account's security answers (question key, Argon2id PHC of the answer).
     pub async fn replace_security_answers(
         &self,

@@ -61,6 +61,10 @@ pub struct User {
     pub password_changed_at: Option<i64>,
     /// When the user last confirmed their recovery methods are current.
     pub methods_confirmed_at: Option<i64>,
+    /// Recovery is paused until then after too many failed proofs.
+    pub recovery_paused_until: Option<i64>,
+    /// Set by the "this wasn't me" link: sign-in blocked, recovery needs two gates.
+    pub frozen_at: Option<i64>,
 }
 
 impl std::fmt::Debug for User {
@@ -92,7 +96,8 @@ pub struct NewUser {
 
 const USER_COLUMNS: &str = "id, org_id, email, email_canonical, display_name, given_name, \
     family_name, role, status, password_hash, must_change_password, failed_signins, \
-    locked_until, last_failure, password_changed_at, methods_confirmed_at";
+    locked_until, last_failure, password_changed_at, methods_confirmed_at, \
+    recovery_paused_until, frozen_at";
 
 fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
     let role: String = row.try_get("role")?;
@@ -121,6 +126,8 @@ fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
         },
         password_changed_at: row.try_get("password_changed_at")?,
         methods_confirmed_at: row.try_get("methods_confirmed_at")?,
+        recovery_paused_until: row.try_get("recovery_paused_until")?,
+        frozen_at: row.try_get("frozen_at")?,
     })
 }
 

@@ -1,0 +1,68 @@
+//! The first two steps: who you are, and why you're here.
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// A fresh proof-of-work challenge for the start form (single use, five minutes).
+#[server(prefix = "/api", endpoint = "recovery/challenge")]
+pub async fn recovery_challenge() -> Result<String, AppError> {
+    use crate::server::{app_state, pow};
+    crate::server::request::with_status(
+        async move {
+            let state = app_state()?;
+            pow::issue(&state).await
+        }
+        .await,
+    )
+}
+
+/// Starts a recovery for a user ID. Answers after the same fixed deadline whatever
+/// happened (found or not, limited or not), so its timing tells nothing about the account.
+/// `pow` is the solved proof of work; empty without JavaScript (a stricter limit applies).
+#[server(prefix = "/api", endpoint = "recovery/start")]
+pub async fn start_recovery(user_id: String, pow: Option<String>) -> Result<(), AppError> {
+    use crate::server::{app_state, recovery, request};
+    let deadline = tokio::time::Instant::now();
+    let result = async {
+        let state = app_state()?;
+        let parts = request::current_parts().ok_or(AppError::Internal)?;
+        let meta = request::RequestMeta::from_parts(&parts);
+        let wait = std::time::Duration::from_millis(state.settings.recovery.start_deadline_ms);
+        let pow_solved = match pow.as_deref().map(str::trim) {
+            None | Some("") => false,
+            Some(payload) => {
+                if !crate::server::recovery::pow_redeemed(&state, payload).await? {
+                    tokio::time::sleep_until(deadline + wait).await;
+                    return Err(AppError::ProofOfWorkFailed);
+                }
+                true
+            }
+        };
+        let outcome = recovery::start(&state, &user_id, pow_solved, &meta).await;
+        tokio::time::sleep_until(deadline + wait).await;
+        let cookie = outcome?;
+        request::set_cookie(&cookie)?;
+        leptos_axum::redirect(crate::routes::RECOVER_WHY);
+        Ok(())
+    }
+    .await;
+    crate::server::request::with_status(result)
+}
+
+/// "I forgot my password" or "I know my password, but still can't sign in".
+#[server(prefix = "/api", endpoint = "recovery/purpose")]
+pub async fn choose_purpose(purpose: String) -> Result<(), AppError> {
+    use crate::server::{app_state, recovery, request};
+    crate::server::request::with_status(
+        async move {
+            let purpose =
+                crate::domain::recovery::Purpose::parse(&purpose).ok_or(AppError::InvalidInput)?;
+            let state = app_state()?;
+            let parts = request::current_parts().ok_or(AppError::Internal)?;
+            let meta = request::RequestMeta::from_parts(&parts);
+            recovery::choose_purpose(&state, &parts, purpose, &meta).await?;
+            leptos_axum::redirect(crate::routes::RECOVER_VERIFY);
+            Ok(())
+        }
+        .await,
+    )
+}

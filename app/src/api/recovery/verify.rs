@@ -1,0 +1,163 @@
+//! The verification gates: choose a method, prove it, resend a code.
+use super::FlowView;
+use crate::domain::secret::SecretString;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// The flow of this browser, as its pages show it.
+#[server(prefix = "/api", endpoint = "recovery/flow")]
+pub async fn recovery_flow() -> Result<FlowView, AppError> {
+    use crate::api::security::QuestionChoice;
+    use crate::server::{app_state, recovery, request};
+    crate::server::request::with_status(
+        async move {
+            let state = app_state()?;
+            let parts = request::current_parts().ok_or(AppError::Internal)?;
+            let loaded = recovery::load(&state, &parts).await?;
+            let gates = recovery::gates(&state, &loaded).await?;
+            let challenge = loaded.flow.challenge.map(|kind| super::ChallengeView {
+                kind,
+                questions: loaded
+                    .row
+                    .questions
+                    .as_deref()
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter(|k| !k.is_empty())
+                    .map(|key| QuestionChoice {
+                        key: key.to_owned(),
+                        custom_text: key
+                            .strip_prefix("custom:")
+                            .and_then(|n| n.parse::<usize>().ok())
+                            .and_then(|n| loaded.policy.custom_questions.get(n).cloned()),
+                    })
+                    .collect(),
+            });
+            Ok(FlowView {
+                state: loaded.flow.state,
+                purpose: loaded.flow.purpose,
+                gate: loaded.flow.gate_number(),
+                required: loaded.flow.required,
+                gates: gates
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, g)| super::GateView {
+                        index,
+                        kind: g.kind,
+                        masked: g.masked,
+                    })
+                    .collect(),
+                challenge,
+            })
+        }
+        .await,
+    )
+}
+
+/// Chooses the method to prove; for an email or a phone, `typed` is the full address or
+/// number, which must match the stored one before a code is sent to the stored one.
+#[server(prefix = "/api", endpoint = "recovery/method")]
+pub async fn choose_method(option: usize, typed: Option<String>) -> Result<(), AppError> {
+    use crate::server::{app_state, recovery, request};
+    crate::server::request::with_status(
+        async move {
+            let state = app_state()?;
+            let parts = request::current_parts().ok_or(AppError::Internal)?;
+            let meta = request::RequestMeta::from_parts(&parts);
+            let locale = leptos_i18n::locale::resolve_locale();
+            recovery::choose_method(&state, &parts, option, typed.as_deref(), locale, &meta)
+                .await?;
+            leptos_axum::redirect(crate::routes::RECOVER_VERIFY);
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// A code: from the mail or text message, the authenticator app, or a recovery code.
+#[server(prefix = "/api", endpoint = "recovery/prove")]
+pub async fn prove_code(code: SecretString) -> Result<(), AppError> {
+    use crate::server::{app_state, recovery, request};
+    crate::server::request::with_status(
+        async move {
+            let state = app_state()?;
+            let parts = request::current_parts().ok_or(AppError::Internal)?;
+            let meta = request::RequestMeta::from_parts(&parts);
+            let locale = leptos_i18n::locale::resolve_locale();
+            let next = recovery::prove(
+                &state,
+                &parts,
+                recovery::Proof::Code(code.expose()),
+                locale,
+                &meta,
+            )
+            .await?;
+            leptos_axum::redirect(done_or_page(next));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// The answers to the drawn security questions, in order.
+#[server(prefix = "/api", endpoint = "recovery/answers")]
+pub async fn prove_answers(
+    answer_1: Option<SecretString>,
+    answer_2: Option<SecretString>,
+    answer_3: Option<SecretString>,
+    answer_4: Option<SecretString>,
+    answer_5: Option<SecretString>,
+) -> Result<(), AppError> {
+    use crate::server::{app_state, recovery, request};
+    crate::server::request::with_status(
+        async move {
+            let state = app_state()?;
+            let parts = request::current_parts().ok_or(AppError::Internal)?;
+            let meta = request::RequestMeta::from_parts(&parts);
+            let locale = leptos_i18n::locale::resolve_locale();
+            let answers: Vec<SecretString> = [answer_1, answer_2, answer_3, answer_4, answer_5]
+                .into_iter()
+                .flatten()
+                .collect();
+            let next = recovery::prove(
+                &state,
+                &parts,
+                recovery::Proof::Answers(&answers),
+                locale,
+                &meta,
+            )
+            .await?;
+            leptos_axum::redirect(done_or_page(next));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// A new code for the chosen email or phone.
+#[server(prefix = "/api", endpoint = "recovery/resend")]
+pub async fn resend_recovery_code() -> Result<(), AppError> {
+    use crate::server::{app_state, recovery, request};
+    crate::server::request::with_status(
+        async move {
+            let state = app_state()?;
+            let parts = request::current_parts().ok_or(AppError::Internal)?;
+            let meta = request::RequestMeta::from_parts(&parts);
+            let locale = leptos_i18n::locale::resolve_locale();
+            recovery::resend(&state, &parts, locale, &meta).await?;
+            leptos_axum::redirect(crate::routes::RECOVER_VERIFY_RESENT);
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[cfg(feature = "ssr")]
+fn done_or_page(state: crate::domain::recovery::State) -> &'static str {
+    if state == crate::domain::recovery::State::Done {
+        // Only an unlock ends at a gate: a reset ends with the new password.
+        crate::routes::RECOVER_DONE_UNLOCKED
+    } else {
+        super::page_of(state)
+    }
+}

@@ -1,0 +1,492 @@
+//! Self-service recovery end to end through the router, on both databases: the steps in
+//! order, decoys that look like real accounts, codes and limits exact under concurrency,
+//! and two instances sharing one database.
+use crate::support::{Db, Reply, TestApp, PASSWORD};
+use app::server::store::methods::ContactKind;
+use app::server::store::Role;
+use axum::http::StatusCode;
+
+crate::db_tests!(
+    forgot_password_with_one_email_gate_resets_and_ends_everything,
+    an_unknown_user_walks_the_same_screens_and_nothing_is_sent,
+    five_wrong_codes_kill_the_code,
+    steps_cannot_be_skipped_or_replayed,
+    an_expired_flow_changes_nothing,
+    one_code_used_concurrently_succeeds_once,
+    an_administrator_needs_two_different_gates,
+    unlock_clears_the_lockout_and_keeps_the_password,
+    this_wasnt_me_freezes_the_account,
+    the_start_answers_after_the_deadline_for_every_identifier,
+    two_instances_share_limits_and_serve_one_flow,
+);
+
+const NEW_PASSWORD: &str = "violet quartz lantern 4417";
+const ALT: &str = "anna.private@example.net";
+
+/// The recovery cookie of a reply, as `name=value`.
+fn flow_cookie(reply: &Reply) -> String {
+    reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("regain_recovery=") && !c.contains("Max-Age=0"))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no recovery cookie: {} {}", reply.status, reply.body))
+}
+
+fn ok(reply: &Reply) {
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+}
+
+fn error_code(reply: &Reply) -> String {
+    let v: serde_json::Value = serde_json::from_str(&reply.body)
+        .unwrap_or_else(|_| panic!("not JSON: {} {}", reply.status, reply.body));
+    v["code"].as_str().unwrap_or_default().to_owned()
+}
+
+async fn start(app: &TestApp, user_id: &str) -> String {
+    let reply = app
+        .call("recovery/start", &[("user_id", user_id)], None)
+        .await;
+    ok(&reply);
+    flow_cookie(&reply)
+}
+
+async fn flow(app: &TestApp, cookie: &str) -> serde_json::Value {
+    let reply = app.call("recovery/flow", &[], Some(cookie)).await;
+    ok(&reply);
+    serde_json::from_str(&reply.body).unwrap()
+}
+
+/// The 8-digit code of the newest message to `to`, if any.
+async fn code_sent_to(app: &TestApp, to: &str) -> Option<String> {
+    let messages = app.state.store.recent_messages(50).await.unwrap();
+    let m = messages.into_iter().find(|m| m.recipient == to)?;
+    let digits: Vec<char> = m.body.chars().collect();
+    digits
+        .windows(8)
+        .find(|w| w.iter().all(char::is_ascii_digit))
+        .map(|w| w.iter().collect())
+}
+
+async fn user_with_alt(app: &TestApp, email: &str, role: Role) -> i64 {
+    let id = app.user(email, role, false).await;
+    app.state
+        .store
+        .add_demo_method(id, ContactKind::Email, ALT, crate::support::START)
+        .await
+        .unwrap();
+    id
+}
+
+/// Walks to the code entry of the email gate (option 0).
+async fn to_email_code(app: &TestApp, user: &str, purpose: &str) -> String {
+    let cookie = start(app, user).await;
+    ok(&app
+        .call("recovery/purpose", &[("purpose", purpose)], Some(&cookie))
+        .await);
+    ok(&app
+        .call(
+            "recovery/method",
+            &[("option", "0"), ("typed", ALT)],
+            Some(&cookie),
+        )
+        .await);
+    cookie
+}
+
+async fn forgot_password_with_one_email_gate_resets_and_ends_everything(db: Db) {
+    let app = TestApp::new(db).await;
+    let id = user_with_alt(&app, "anna@example.com", Role::User).await;
+    let session = app.sign_in("anna@example.com", PASSWORD).await;
+    let cookie = to_email_code(&app, "anna@example.com", "reset").await;
+    let view = flow(&app, &cookie).await;
+    assert_eq!(view["state"], "verify");
+    assert_eq!(view["challenge"]["kind"], "email");
+    let code = code_sent_to(&app, ALT)
+        .await
+        .expect("a code mailed to the stored address");
+    ok(&app
+        .call("recovery/prove", &[("code", &code)], Some(&cookie))
+        .await);
+    assert_eq!(flow(&app, &cookie).await["state"], "new_password");
+    let reply = app
+        .call(
+            "recovery/password",
+            &[("new", NEW_PASSWORD), ("confirm", NEW_PASSWORD)],
+            Some(&cookie),
+        )
+        .await;
+    ok(&reply);
+    // The old session is revoked, the new password works, the old one doesn't.
+    assert_eq!(app.state.store.live_sessions(id).await.unwrap(), 0);
+    let after = app.get("/account", Some(&session)).await;
+    assert_ne!(after.status, StatusCode::OK, "{}", after.body);
+    assert_eq!(
+        app.login("anna@example.com", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    ok(&app.login("anna@example.com", NEW_PASSWORD).await);
+    // The flow is over: nothing more can be done with its cookie.
+    let again = app.call("recovery/flow", &[], Some(&cookie)).await;
+    assert_eq!(error_code(&again), "flow_expired");
+    // Both addresses are told, with a "this wasn't me" link.
+    let messages = app.state.store.recent_messages(50).await.unwrap();
+    for to in ["anna@example.com", ALT] {
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.recipient == to && m.body.contains("/recover/freeze?token=")),
+            "no notice to {to}"
+        );
+    }
+    let log = app.state.store.recovery_log(id, 50).await.unwrap();
+    assert!(log.iter().any(|e| e.action == "recovery.reset"));
+    assert!(log
+        .iter()
+        .any(|e| e.action == "recovery.gate" && e.outcome == "success"));
+}
+
+async fn an_unknown_user_walks_the_same_screens_and_nothing_is_sent(db: Db) {
+    let app = TestApp::new(db).await;
+    user_with_alt(&app, "anna@example.com", Role::User).await;
+    let before = app.state.store.recent_messages(50).await.unwrap().len();
+    let real = to_email_code(&app, "anna@example.com", "reset").await;
+    let real_sent = app.state.store.recent_messages(50).await.unwrap().len();
+    assert_eq!(real_sent, before + 1);
+
+    let decoy = start(&app, "nobody@example.com").await;
+    let view = flow(&app, &decoy).await;
+    assert_eq!(view["state"], "choose_purpose");
+    ok(&app
+        .call("recovery/purpose", &[("purpose", "reset")], Some(&decoy))
+        .await);
+    let view = flow(&app, &decoy).await;
+    let gates = view["gates"].as_array().unwrap();
+    assert_eq!(gates[0]["kind"], "email");
+    let hint = gates[0]["masked"].as_str().unwrap().to_owned();
+    assert!(hint.contains("•••@"), "{hint}");
+    // Stable: the same ID shows the same hints in another flow.
+    let decoy2 = start(&app, "nobody@example.com").await;
+    ok(&app
+        .call("recovery/purpose", &[("purpose", "reset")], Some(&decoy2))
+        .await);
+    assert_eq!(flow(&app, &decoy2).await["gates"], view["gates"]);
+
+    ok(&app
+        .call(
+            "recovery/method",
+            &[("option", "0"), ("typed", "guess@example.net")],
+            Some(&decoy),
+        )
+        .await);
+    // The same answers as for the real account, step by step.
+    let real_wrong = app
+        .call("recovery/prove", &[("code", "00000000")], Some(&real))
+        .await;
+    let decoy_wrong = app
+        .call("recovery/prove", &[("code", "00000000")], Some(&decoy))
+        .await;
+    assert_eq!(real_wrong.status, decoy_wrong.status);
+    assert_eq!(real_wrong.body, decoy_wrong.body);
+    assert_eq!(error_code(&decoy_wrong), "code_wrong");
+    assert_eq!(
+        app.state.store.recent_messages(50).await.unwrap().len(),
+        real_sent,
+        "nothing is sent for an unknown user"
+    );
+}
+
+async fn five_wrong_codes_kill_the_code(db: Db) {
+    let app = TestApp::new(db).await;
+    let id = user_with_alt(&app, "anna@example.com", Role::User).await;
+    let cookie = to_email_code(&app, "anna@example.com", "reset").await;
+    let code = code_sent_to(&app, ALT).await.unwrap();
+    for remaining in (0..5).rev() {
+        let reply = app
+            .call("recovery/prove", &[("code", "12345678")], Some(&cookie))
+            .await;
+        let v: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+        assert_eq!(v["code"], "code_wrong", "{}", reply.body);
+        assert_eq!(v["remaining"], remaining);
+    }
+    let reply = app
+        .call("recovery/prove", &[("code", &code)], Some(&cookie))
+        .await;
+    assert_eq!(error_code(&reply), "code_expired");
+    assert_eq!(flow(&app, &cookie).await["state"], "verify");
+    let user = app.state.store.find_user(id).await.unwrap().unwrap();
+    assert!(user.password_hash.is_some());
+    let log = app.state.store.recovery_log(id, 50).await.unwrap();
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.action == "recovery.gate" && e.outcome == "failure")
+            .count(),
+        6
+    );
+}
+
+async fn steps_cannot_be_skipped_or_replayed(db: Db) {
+    let app = TestApp::new(db).await;
+    user_with_alt(&app, "anna@example.com", Role::User).await;
+    let cookie = start(&app, "anna@example.com").await;
+    // Straight to the new password, or to a proof, before anything was proven.
+    let skip = app
+        .call(
+            "recovery/password",
+            &[("new", NEW_PASSWORD), ("confirm", NEW_PASSWORD)],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(error_code(&skip), "invalid_input");
+    let early = app
+        .call("recovery/prove", &[("code", "12345678")], Some(&cookie))
+        .await;
+    assert_eq!(error_code(&early), "invalid_input");
+    ok(&app
+        .call("recovery/purpose", &[("purpose", "reset")], Some(&cookie))
+        .await);
+    // The purpose can't be chosen twice.
+    let replay = app
+        .call("recovery/purpose", &[("purpose", "unlock")], Some(&cookie))
+        .await;
+    assert_eq!(error_code(&replay), "invalid_input");
+    // No flow without its cookie, and not another flow's.
+    let none = app.call("recovery/flow", &[], None).await;
+    assert_eq!(error_code(&none), "flow_expired");
+    let forged = app
+        .call("recovery/flow", &[], Some("regain_recovery=not-a-token"))
+        .await;
+    assert_eq!(error_code(&forged), "flow_expired");
+    // Unknown fields are refused before the function runs.
+    let extra = app
+        .call(
+            "recovery/purpose",
+            &[("purpose", "reset"), ("admin", "1")],
+            Some(&cookie),
+        )
+        .await;
+    assert_ne!(extra.status, StatusCode::OK);
+}
+
+async fn an_expired_flow_changes_nothing(db: Db) {
+    let app = TestApp::new(db).await;
+    user_with_alt(&app, "anna@example.com", Role::User).await;
+    let cookie = to_email_code(&app, "anna@example.com", "reset").await;
+    let code = code_sent_to(&app, ALT).await.unwrap();
+    app.clock.advance(15 * 60);
+    let reply = app
+        .call("recovery/prove", &[("code", &code)], Some(&cookie))
+        .await;
+    assert_eq!(error_code(&reply), "flow_expired");
+    ok(&app.login("anna@example.com", PASSWORD).await);
+}
+
+async fn one_code_used_concurrently_succeeds_once(db: Db) {
+    let app = TestApp::new(db).await;
+    user_with_alt(&app, "anna@example.com", Role::User).await;
+    let cookie = to_email_code(&app, "anna@example.com", "reset").await;
+    let code = code_sent_to(&app, ALT).await.unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..12 {
+        let router = app.router.clone();
+        let cookie = cookie.clone();
+        let code = code.clone();
+        tasks.spawn(async move {
+            use tower::ServiceExt;
+            let body = crate::support::form_encode(&[("code", &code)]);
+            let req = axum::http::Request::post("/api/recovery/prove")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("accept", "application/json")
+                .header("sec-fetch-site", "same-origin")
+                .header("cookie", cookie)
+                .body(axum::body::Body::from(body))
+                .unwrap();
+            router.oneshot(req).await.unwrap().status()
+        });
+    }
+    let mut passed = 0;
+    while let Some(status) = tasks.join_next().await {
+        if status.unwrap() == StatusCode::OK {
+            passed += 1;
+        }
+    }
+    assert_eq!(passed, 1);
+    assert_eq!(flow(&app, &cookie).await["state"], "new_password");
+}
+
+async fn an_administrator_needs_two_different_gates(db: Db) {
+    let app = TestApp::new(db).await;
+    let id = user_with_alt(&app, "boss@example.com", Role::GlobalAdmin).await;
+    app.state
+        .store
+        .add_demo_method(id, ContactKind::Sms, "+393331234567", crate::support::START)
+        .await
+        .unwrap();
+    let cookie = to_email_code(&app, "boss@example.com", "reset").await;
+    let view = flow(&app, &cookie).await;
+    assert_eq!(view["required"], 2);
+    assert_eq!(view["gate"], 1);
+    let code = code_sent_to(&app, ALT).await.unwrap();
+    ok(&app
+        .call("recovery/prove", &[("code", &code)], Some(&cookie))
+        .await);
+    let view = flow(&app, &cookie).await;
+    assert_eq!(view["state"], "verify");
+    assert_eq!(view["gate"], 2);
+    // The email is spent: only the phone is left to choose.
+    let gates = view["gates"].as_array().unwrap();
+    assert_eq!(gates.len(), 1);
+    assert_eq!(gates[0]["kind"], "sms");
+    ok(&app
+        .call(
+            "recovery/method",
+            &[("option", "0"), ("typed", "+39 333 123 4567")],
+            Some(&cookie),
+        )
+        .await);
+    let sms = code_sent_to(&app, "+393331234567")
+        .await
+        .expect("a text message");
+    ok(&app
+        .call("recovery/prove", &[("code", &sms)], Some(&cookie))
+        .await);
+    assert_eq!(flow(&app, &cookie).await["state"], "new_password");
+}
+
+async fn unlock_clears_the_lockout_and_keeps_the_password(db: Db) {
+    let app = TestApp::new(db).await;
+    let id = user_with_alt(&app, "anna@example.com", Role::User).await;
+    for i in 0..12 {
+        app.login("anna@example.com", &format!("wrong password {i}"))
+            .await;
+    }
+    let locked = app.state.store.find_user(id).await.unwrap().unwrap();
+    assert!(locked.lockout.is_locked(app.state.now()));
+    let cookie = to_email_code(&app, "anna@example.com", "unlock").await;
+    let code = code_sent_to(&app, ALT).await.unwrap();
+    ok(&app
+        .call("recovery/prove", &[("code", &code)], Some(&cookie))
+        .await);
+    let user = app.state.store.find_user(id).await.unwrap().unwrap();
+    assert!(!user.lockout.is_locked(app.state.now()));
+    assert_eq!(user.password_hash, locked.password_hash);
+    ok(&app.login("anna@example.com", PASSWORD).await);
+}
+
+async fn this_wasnt_me_freezes_the_account(db: Db) {
+    let app = TestApp::new(db).await;
+    let id = user_with_alt(&app, "anna@example.com", Role::User).await;
+    let cookie = to_email_code(&app, "anna@example.com", "unlock").await;
+    let code = code_sent_to(&app, ALT).await.unwrap();
+    ok(&app
+        .call("recovery/prove", &[("code", &code)], Some(&cookie))
+        .await);
+    let session = app.sign_in("anna@example.com", PASSWORD).await;
+    let notice = app
+        .state
+        .store
+        .recent_messages(50)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.recipient == "anna@example.com")
+        .unwrap();
+    let token = notice
+        .body
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    // Opening the link changes nothing; the form on it does.
+    let page = app
+        .get(&format!("/recover/freeze?token={token}"), None)
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    ok(&app.login("anna@example.com", PASSWORD).await);
+    ok(&app
+        .call("recovery/freeze", &[("token", &token)], None)
+        .await);
+    assert_eq!(app.state.store.live_sessions(id).await.unwrap(), 0);
+    assert_ne!(
+        app.get("/account", Some(&session)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.login("anna@example.com", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // Single use.
+    let again = app
+        .call("recovery/freeze", &[("token", &token)], None)
+        .await;
+    assert_ne!(again.status, StatusCode::OK);
+    // Recovery now needs two gates; with only one method the account gets a decoy flow
+    // and can't finish.
+    let cookie = start(&app, "anna@example.com").await;
+    assert_eq!(flow(&app, &cookie).await["required"], 2);
+}
+
+async fn the_start_answers_after_the_deadline_for_every_identifier(db: Db) {
+    let app = TestApp::new(db).await;
+    user_with_alt(&app, "anna@example.com", Role::User).await;
+    let deadline = std::time::Duration::from_millis(app.state.settings.recovery.start_deadline_ms);
+    for who in ["anna@example.com", "nobody@example.com"] {
+        let t = std::time::Instant::now();
+        start(&app, who).await;
+        assert!(
+            t.elapsed() >= deadline,
+            "{who} answered before the deadline"
+        );
+    }
+    // A malformed ID is refused, after the deadline too.
+    let t = std::time::Instant::now();
+    let bad = app
+        .call("recovery/start", &[("user_id", "not an email")], None)
+        .await;
+    assert_eq!(error_code(&bad), "user_id_invalid");
+    assert!(t.elapsed() >= deadline);
+}
+
+async fn two_instances_share_limits_and_serve_one_flow(db: Db) {
+    let a = TestApp::new(db).await;
+    let b = a.second_instance().await;
+    user_with_alt(&a, "anna@example.com", Role::User).await;
+    // Started on one, continued on the other.
+    let cookie = start(&a, "anna@example.com").await;
+    ok(&b
+        .call("recovery/purpose", &[("purpose", "reset")], Some(&cookie))
+        .await);
+    ok(&a
+        .call(
+            "recovery/method",
+            &[("option", "0"), ("typed", ALT)],
+            Some(&cookie),
+        )
+        .await);
+    let code = code_sent_to(&b, ALT).await.unwrap();
+    ok(&b
+        .call("recovery/prove", &[("code", &code)], Some(&cookie))
+        .await);
+    assert_eq!(flow(&a, &cookie).await["state"], "new_password");
+    // Starts without a proof of work: 5 an hour per address, counted across instances.
+    let limit = a.state.settings.recovery.starts_per_ip_without_pow.max;
+    let mut refused = None;
+    for i in 0..limit + 2 {
+        let app = if i % 2 == 0 { &a } else { &b };
+        let reply = app
+            .call("recovery/start", &[("user_id", "nobody@example.com")], None)
+            .await;
+        if reply.status != StatusCode::OK {
+            refused = Some((i, error_code(&reply)));
+            break;
+        }
+    }
+    // One start above was already counted.
+    assert_eq!(refused, Some((limit - 1, "try_again_after".to_owned())));
+}
