@@ -490,3 +490,84 @@ async fn two_instances_share_limits_and_serve_one_flow(db: Db) {
     // One start above was already counted.
     assert_eq!(refused, Some((limit - 1, "try_again_after".to_owned())));
 }
+
+/// A benchmark, not a test: the start step under load on SQLite — latency (it must never
+/// answer before the deadline, and shouldn't much after) and throughput, with known and
+/// unknown IDs mixed. `cargo test -p server --test it -- --ignored recovery_start_under_load --nocapture`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: prints timings"]
+async fn recovery_start_under_load() {
+    use app::server::recovery::limits::{Limit, RecoveryLimits};
+    use std::sync::Arc;
+    use tower::ServiceExt;
+    let app = TestApp::new(Db::Sqlite).await;
+    for i in 0..20 {
+        user_with_alt(&app, &format!("load{i}@example.com"), Role::User).await;
+    }
+    let settings = app::server::state::Settings {
+        recovery: RecoveryLimits {
+            starts_per_ip_without_pow: Limit::new(1_000_000, 3600),
+            ..RecoveryLimits::default()
+        },
+        ..(*app.state.settings).clone()
+    };
+    let state = app::server::AppState {
+        settings: Arc::new(settings),
+        ..app.state.clone()
+    };
+    let router = server::router(state.clone());
+    let deadline = std::time::Duration::from_millis(state.settings.recovery.start_deadline_ms);
+    for concurrency in [10_usize, 50, 200] {
+        let total = concurrency * 4;
+        let gate = Arc::new(tokio::sync::Semaphore::new(concurrency));
+        let wall = std::time::Instant::now();
+        let mut tasks = tokio::task::JoinSet::new();
+        for n in 0..total {
+            let router = router.clone();
+            let gate = gate.clone();
+            tasks.spawn(async move {
+                let _permit = gate.acquire_owned().await.unwrap();
+                let who = if n % 2 == 0 {
+                    format!("load{}@example.com", n % 20)
+                } else {
+                    format!("nobody{n}@example.com")
+                };
+                let body = crate::support::form_encode(&[("user_id", &who)]);
+                let req = axum::http::Request::post("/api/recovery/start")
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .header("accept", "application/json")
+                    .header("sec-fetch-site", "same-origin")
+                    .body(axum::body::Body::from(body))
+                    .unwrap();
+                let t = std::time::Instant::now();
+                let status = router.oneshot(req).await.unwrap().status();
+                (status, t.elapsed())
+            });
+        }
+        let mut latencies = Vec::new();
+        while let Some(done) = tasks.join_next().await {
+            let (status, elapsed) = done.unwrap();
+            assert_eq!(status, StatusCode::OK);
+            latencies.push(elapsed);
+        }
+        let wall = wall.elapsed();
+        latencies.sort();
+        let at = |q: f64| {
+            let i = ((latencies.len() as f64 - 1.0) * q).round() as usize;
+            latencies.get(i).copied().unwrap_or_default().as_secs_f64() * 1000.0
+        };
+        let early = latencies.iter().filter(|l| **l < deadline).count();
+        println!(
+            "recovery start, SQLite, {total} requests, {concurrency} at once: {:.0} starts/s; \
+             latency min {:.0} ms, p50 {:.0}, p95 {:.0}, p99 {:.0}, max {:.0}; before the \
+             {} ms deadline: {early}",
+            total as f64 / wall.as_secs_f64(),
+            at(0.0),
+            at(0.5),
+            at(0.95),
+            at(0.99),
+            at(1.0),
+            deadline.as_millis(),
+        );
+    }
+}
