@@ -18,6 +18,9 @@ crate::db_tests!(
     this_wasnt_me_freezes_the_account,
     the_start_answers_after_the_deadline_for_every_identifier,
     two_instances_share_limits_and_serve_one_flow,
+    an_authenticator_is_a_gate_and_its_steps_are_never_replayed,
+    a_recovery_code_is_a_gate_and_works_once,
+    ten_consecutive_failures_pause_recovery,
 );
 
 const NEW_PASSWORD: &str = "violet quartz lantern 4417";
@@ -489,6 +492,186 @@ async fn two_instances_share_limits_and_serve_one_flow(db: Db) {
     }
     // One start above was already counted.
     assert_eq!(refused, Some((limit - 1, "try_again_after".to_owned())));
+}
+
+/// The index of the first gate of `kind` the flow offers now.
+async fn gate_index(app: &TestApp, cookie: &str, kind: &str) -> String {
+    let view = flow(app, cookie).await;
+    view["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} gate in {view}"))["index"]
+        .to_string()
+}
+
+async fn an_authenticator_is_a_gate_and_its_steps_are_never_replayed(db: Db) {
+    use app::server::totp;
+    let app = TestApp::new(db).await;
+    let id = user_with_alt(&app, "anna@example.com", Role::User).await;
+    // Enrolled through the security-info pages, with a first code at this step.
+    let session = app.sign_in("anna@example.com", PASSWORD).await;
+    app.post_form("security/authenticator/begin", &[], Some(&session))
+        .await;
+    let row = app
+        .state
+        .store
+        .methods(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.kind == ContactKind::Authenticator)
+        .unwrap();
+    let seed = app.state.keys.open("totp-seed", &row.value).unwrap();
+    let secret = totp::TotpSecret::from_bytes(&seed).unwrap();
+    let step = app.state.now() / 30;
+    ok(&app
+        .call(
+            "security/authenticator/confirm",
+            &[("code", &totp::code_at(&secret, step))],
+            Some(&session),
+        )
+        .await);
+
+    let cookie = start(&app, "anna@example.com").await;
+    // An authenticator on the account means two gates.
+    assert_eq!(flow(&app, &cookie).await["required"], 2);
+    ok(&app
+        .call("recovery/purpose", &[("purpose", "reset")], Some(&cookie))
+        .await);
+    let option = gate_index(&app, &cookie, "authenticator").await;
+    ok(&app
+        .call("recovery/method", &[("option", &option)], Some(&cookie))
+        .await);
+    let replay = app
+        .call(
+            "recovery/prove",
+            &[("code", &totp::code_at(&secret, step))],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(error_code(&replay), "totp_replayed");
+    app.clock.advance(30);
+    ok(&app
+        .call(
+            "recovery/prove",
+            &[("code", &totp::code_at(&secret, step + 1))],
+            Some(&cookie),
+        )
+        .await);
+    let view = flow(&app, &cookie).await;
+    assert_eq!(view["state"], "verify");
+    assert_eq!(view["gate"], 2);
+    let option = gate_index(&app, &cookie, "email").await;
+    ok(&app
+        .call(
+            "recovery/method",
+            &[("option", &option), ("typed", ALT)],
+            Some(&cookie),
+        )
+        .await);
+    let code = code_sent_to(&app, ALT).await.unwrap();
+    ok(&app
+        .call("recovery/prove", &[("code", &code)], Some(&cookie))
+        .await);
+    assert_eq!(flow(&app, &cookie).await["state"], "new_password");
+}
+
+async fn a_recovery_code_is_a_gate_and_works_once(db: Db) {
+    use app::server::recovery_codes;
+    use app::server::store::methods::Effects;
+    let app = TestApp::new(db).await;
+    let id = user_with_alt(&app, "anna@example.com", Role::User).await;
+    let codes = recovery_codes::generate();
+    let fingerprints: Vec<String> = codes
+        .iter()
+        .map(|c| {
+            recovery_codes::fingerprint(&app.state.keys, &recovery_codes::normalize(c).unwrap())
+        })
+        .collect();
+    let audit = app::server::store::AuditEvent {
+        actor: "test".into(),
+        action: "test".into(),
+        outcome: "success".into(),
+        ..Default::default()
+    };
+    app.state
+        .store
+        .replace_recovery_codes(
+            id,
+            &fingerprints,
+            ("no-session", "none", 0),
+            &Effects {
+                messages: &[],
+                audit: &audit,
+            },
+            crate::support::START,
+        )
+        .await
+        .unwrap();
+    for round in 0..2 {
+        let cookie = start(&app, "anna@example.com").await;
+        ok(&app
+            .call("recovery/purpose", &[("purpose", "reset")], Some(&cookie))
+            .await);
+        let option = gate_index(&app, &cookie, "recovery_codes").await;
+        ok(&app
+            .call("recovery/method", &[("option", &option)], Some(&cookie))
+            .await);
+        let reply = app
+            .call("recovery/prove", &[("code", &codes[0])], Some(&cookie))
+            .await;
+        if round == 0 {
+            ok(&reply);
+            assert_eq!(flow(&app, &cookie).await["state"], "new_password");
+        } else {
+            assert_eq!(error_code(&reply), "proof_wrong");
+        }
+    }
+}
+
+async fn ten_consecutive_failures_pause_recovery(db: Db) {
+    let app = TestApp::new(db).await;
+    let id = user_with_alt(&app, "anna@example.com", Role::User).await;
+    let mut last = String::new();
+    // Two flows of five wrong codes each: the tenth failure pauses recovery.
+    for _ in 0..2 {
+        let cookie = to_email_code(&app, "anna@example.com", "reset").await;
+        for _ in 0..5 {
+            let reply = app
+                .call("recovery/prove", &[("code", "00000001")], Some(&cookie))
+                .await;
+            last = error_code(&reply);
+        }
+    }
+    assert_eq!(last, "try_again_after");
+    let user = app.state.store.find_user(id).await.unwrap().unwrap();
+    let until = user.recovery_paused_until.unwrap();
+    assert_eq!(until, app.state.now() + 15 * 60);
+    // Every gate refuses until then, with the time to come back.
+    let cookie = start(&app, "anna@example.com").await;
+    ok(&app
+        .call("recovery/purpose", &[("purpose", "reset")], Some(&cookie))
+        .await);
+    let reply = app
+        .call(
+            "recovery/method",
+            &[("option", "0"), ("typed", ALT)],
+            Some(&cookie),
+        )
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(v["code"], "try_again_after");
+    assert_eq!(v["at"], until);
+    assert!(app
+        .state
+        .store
+        .recovery_log(id, 100)
+        .await
+        .unwrap()
+        .iter()
+        .any(|e| e.action == "recovery.paused"));
 }
 
 /// A benchmark, not a test: the start step under load on SQLite — latency (it must never
