@@ -84,6 +84,16 @@ async fn user_with_alt(app: &TestApp, email: &str, role: Role) -> i64 {
     id
 }
 
+/// Proves the gate being verified with the code sent to `to`.
+async fn pass_code_gate(app: &TestApp, cookie: &str, to: &str) {
+    let code = code_sent_to(app, to)
+        .await
+        .unwrap_or_else(|| panic!("no code sent to {to}"));
+    ok(&app
+        .call("recovery/prove", &[("code", &code)], Some(cookie))
+        .await);
+}
+
 /// Walks to the code entry of the email gate (option 0).
 async fn to_email_code(app: &TestApp, user: &str, purpose: &str) -> String {
     let cookie = start(app, user).await;
@@ -350,12 +360,7 @@ async fn an_administrator_needs_two_different_gates(db: Db) {
             Some(&cookie),
         )
         .await);
-    let sms = code_sent_to(&app, "+393331234567")
-        .await
-        .expect("a text message");
-    ok(&app
-        .call("recovery/prove", &[("code", &sms)], Some(&cookie))
-        .await);
+    pass_code_gate(&app, &cookie, "+393331234567").await;
     assert_eq!(flow(&app, &cookie).await["state"], "new_password");
 }
 
@@ -571,10 +576,7 @@ async fn an_authenticator_is_a_gate_and_its_steps_are_never_replayed(db: Db) {
             Some(&cookie),
         )
         .await);
-    let code = code_sent_to(&app, ALT).await.unwrap();
-    ok(&app
-        .call("recovery/prove", &[("code", &code)], Some(&cookie))
-        .await);
+    pass_code_gate(&app, &cookie, ALT).await;
     assert_eq!(flow(&app, &cookie).await["state"], "new_password");
 }
 
