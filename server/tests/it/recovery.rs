@@ -21,6 +21,7 @@ crate::db_tests!(
     an_authenticator_is_a_gate_and_its_steps_are_never_replayed,
     a_recovery_code_is_a_gate_and_works_once,
     ten_consecutive_failures_pause_recovery,
+    an_unknown_user_is_paused_like_a_real_one,
 );
 
 const NEW_PASSWORD: &str = "violet quartz lantern 4417";
@@ -674,6 +675,45 @@ async fn ten_consecutive_failures_pause_recovery(db: Db) {
         .unwrap()
         .iter()
         .any(|e| e.action == "recovery.paused"));
+}
+
+async fn an_unknown_user_is_paused_like_a_real_one(db: Db) {
+    let app = TestApp::new(db).await;
+    let mut last = String::new();
+    for _ in 0..2 {
+        let cookie = start(&app, "nobody@example.com").await;
+        ok(&app
+            .call("recovery/purpose", &[("purpose", "reset")], Some(&cookie))
+            .await);
+        ok(&app
+            .call(
+                "recovery/method",
+                &[("option", "0"), ("typed", ALT)],
+                Some(&cookie),
+            )
+            .await);
+        for _ in 0..5 {
+            let reply = app
+                .call("recovery/prove", &[("code", "00000001")], Some(&cookie))
+                .await;
+            last = error_code(&reply);
+        }
+    }
+    assert_eq!(last, "try_again_after");
+    let cookie = start(&app, "nobody@example.com").await;
+    ok(&app
+        .call("recovery/purpose", &[("purpose", "reset")], Some(&cookie))
+        .await);
+    let reply = app
+        .call(
+            "recovery/method",
+            &[("option", "0"), ("typed", ALT)],
+            Some(&cookie),
+        )
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(v["code"], "try_again_after");
+    assert_eq!(v["at"], app.state.now() + 15 * 60);
 }
 
 /// A benchmark, not a test: the start step under load on SQLite — latency (it must never
