@@ -681,17 +681,7 @@ async fn an_unknown_user_is_paused_like_a_real_one(db: Db) {
     let app = TestApp::new(db).await;
     let mut last = String::new();
     for _ in 0..2 {
-        let cookie = start(&app, "nobody@example.com").await;
-        ok(&app
-            .call("recovery/purpose", &[("purpose", "reset")], Some(&cookie))
-            .await);
-        ok(&app
-            .call(
-                "recovery/method",
-                &[("option", "0"), ("typed", ALT)],
-                Some(&cookie),
-            )
-            .await);
+        let cookie = to_email_code(&app, "nobody@example.com", "reset").await;
         for _ in 0..5 {
             let reply = app
                 .call("recovery/prove", &[("code", "00000001")], Some(&cookie))
