@@ -807,6 +807,12 @@ async fn check_proof(
                 .method(user.id, method_id)
                 .await?
                 .ok_or(AppError::FlowExpired)?;
+            // Three wrong codes within one 30 s step: wait for the next (SECURITY.md).
+            let totp_limit = limits::Limit::new(3, 30);
+            let key = m.id.to_string();
+            if let Some(at) = limits::exhausted(state, "totp", &key, totp_limit).await? {
+                return Err(AppError::TryAgainAfter { at });
+            }
             match super::security_info::check_totp(state, &m, code, now).await {
                 Ok(step) => {
                     if state
@@ -819,7 +825,11 @@ async fn check_proof(
                         Ok(Verdict::Failed(AppError::TotpReplayed))
                     }
                 }
-                Err(e @ (AppError::TotpWrong | AppError::TotpReplayed)) => Ok(Verdict::Failed(e)),
+                Err(e @ (AppError::TotpWrong | AppError::TotpReplayed)) => {
+                    let window = now - now.rem_euclid(totp_limit.window);
+                    state.store.hit(&format!("totp:{key}"), window).await?;
+                    Ok(Verdict::Failed(e))
+                }
                 Err(e) => Err(e),
             }
         }

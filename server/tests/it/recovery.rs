@@ -558,6 +558,19 @@ async fn an_authenticator_is_a_gate_and_its_steps_are_never_replayed(db: Db) {
         )
         .await;
     assert_eq!(error_code(&replay), "totp_replayed");
+    // Three failures in one step: even the right code waits for the next step.
+    let right = totp::code_at(&secret, step + 1);
+    let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 1) % 1_000_000);
+    for _ in 0..2 {
+        let reply = app
+            .call("recovery/prove", &[("code", &wrong)], Some(&cookie))
+            .await;
+        assert_eq!(error_code(&reply), "totp_wrong");
+    }
+    let waiting = app
+        .call("recovery/prove", &[("code", &right)], Some(&cookie))
+        .await;
+    assert_eq!(error_code(&waiting), "try_again_after");
     app.clock.advance(30);
     ok(&app
         .call(
