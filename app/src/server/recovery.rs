@@ -911,8 +911,9 @@ async fn check_answers(
     Ok(Verdict::Failed(AppError::AnswersWrong))
 }
 
-/// Draws the questions to answer at random from the registered ones, avoiding the ones
-/// just failed when there are enough others.
+/// Draws the questions to answer at random from the registered ones, the ones just
+/// failed last: after a wrong answer at least one question changes whenever the account
+/// has more than it is asked.
 async fn draw_questions(
     state: &AppState,
     user: &User,
@@ -920,20 +921,19 @@ async fn draw_questions(
     previous: Option<&str>,
 ) -> Result<String, AppError> {
     use rand::seq::SliceRandom;
-    let mut registered = state.store.security_questions(user.id).await?;
+    let registered = state.store.security_questions(user.id).await?;
     let n = usize::from(policy.questions_to_answer.max(1)).min(registered.len());
     let previous: Vec<&str> = previous.unwrap_or_default().split(',').collect();
-    let fresh: Vec<String> = registered
-        .iter()
-        .filter(|q| !previous.contains(&q.as_str()))
-        .cloned()
-        .collect();
-    if fresh.len() >= n {
-        registered = fresh;
-    }
-    registered.shuffle(&mut rand::rngs::OsRng);
-    registered.truncate(n);
-    Ok(registered.join(","))
+    let (mut drawn, mut failed): (Vec<String>, Vec<String>) = registered
+        .into_iter()
+        .partition(|q| !previous.contains(&q.as_str()));
+    let rng = &mut rand::rngs::OsRng;
+    drawn.shuffle(rng);
+    failed.shuffle(rng);
+    drawn.extend(failed);
+    drawn.truncate(n);
+    drawn.shuffle(rng);
+    Ok(drawn.join(","))
 }
 
 /// A wrong proof for a decoy or an unmatched address: the same error a real wrong code

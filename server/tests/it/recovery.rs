@@ -22,6 +22,7 @@ crate::db_tests!(
     a_recovery_code_is_a_gate_and_works_once,
     ten_consecutive_failures_pause_recovery,
     an_unknown_user_is_paused_like_a_real_one,
+    security_questions_are_a_second_gate_and_a_wrong_answer_redraws,
 );
 
 const NEW_PASSWORD: &str = "violet quartz lantern 4417";
@@ -717,6 +718,102 @@ async fn an_unknown_user_is_paused_like_a_real_one(db: Db) {
     let v: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
     assert_eq!(v["code"], "try_again_after");
     assert_eq!(v["at"], app.state.now() + 15 * 60);
+}
+
+async fn security_questions_are_a_second_gate_and_a_wrong_answer_redraws(db: Db) {
+    use app::domain::policy::MethodKind;
+    use app::domain::secret::SecretString;
+    use app::server::store::methods::Effects;
+    let app = TestApp::new(db).await;
+    let audit = app::server::store::AuditEvent {
+        actor: "test".into(),
+        action: "test".into(),
+        outcome: "success".into(),
+        ..Default::default()
+    };
+    let mut policy = app.org.policy.clone();
+    policy.methods_enabled.push(MethodKind::SecurityQuestions);
+    policy.methods_required = 2;
+    app.state
+        .store
+        .set_policy(app.org.id, &policy, &audit)
+        .await
+        .unwrap();
+    let id = user_with_alt(&app, "anna@example.com", Role::User).await;
+    // Five answered, three asked: a wrong answer can draw other questions.
+    let mut answers = Vec::new();
+    for n in 1..=5 {
+        let answer = app::domain::methods::normalize_answer(&format!("Answer {n}"));
+        let hash = app
+            .state
+            .hasher
+            .hash(&SecretString::new(answer))
+            .await
+            .unwrap();
+        answers.push((format!("q{n:02}"), hash));
+    }
+    app.state
+        .store
+        .replace_security_answers(
+            id,
+            &answers,
+            &Effects {
+                messages: &[],
+                audit: &audit,
+            },
+            crate::support::START,
+        )
+        .await
+        .unwrap();
+    let cookie = to_email_code(&app, "anna@example.com", "reset").await;
+    // Questions are never the first gate.
+    assert!(flow(&app, &cookie).await["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|g| g["kind"] != "security_questions"));
+    pass_code_gate(&app, &cookie, ALT).await;
+    let option = gate_index(&app, &cookie, "security_questions").await;
+    ok(&app
+        .call("recovery/method", &[("option", &option)], Some(&cookie))
+        .await);
+    let asked = |view: &serde_json::Value| -> Vec<String> {
+        view["challenge"]["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| q["key"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let first = asked(&flow(&app, &cookie).await);
+    assert_eq!(first.len(), 3);
+    let wrong = app
+        .call(
+            "recovery/answers",
+            &[("answer_1", "no"), ("answer_2", "no"), ("answer_3", "no")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(error_code(&wrong), "answers_wrong");
+    let second = asked(&flow(&app, &cookie).await);
+    assert_ne!(first, second, "a wrong answer draws other questions");
+    // Answered as registered, in a different case and spacing: normalised.
+    let right: Vec<String> = second
+        .iter()
+        .map(|k| format!("  ANSWER   {}", k.trim_start_matches("q0")))
+        .collect();
+    ok(&app
+        .call(
+            "recovery/answers",
+            &[
+                ("answer_1", &right[0]),
+                ("answer_2", &right[1]),
+                ("answer_3", &right[2]),
+            ],
+            Some(&cookie),
+        )
+        .await);
+    assert_eq!(flow(&app, &cookie).await["state"], "new_password");
 }
 
 /// A benchmark, not a test: the start step under load on SQLite — latency (it must never
