@@ -501,6 +501,16 @@ async fn two_instances_share_limits_and_serve_one_flow(db: Db) {
     assert_eq!(refused, Some((limit - 1, "try_again_after".to_owned())));
 }
 
+/// The audit event of a change the test makes directly in the store.
+fn test_audit() -> app::server::store::AuditEvent {
+    app::server::store::AuditEvent {
+        actor: "test".into(),
+        action: "test".into(),
+        outcome: "success".into(),
+        ..Default::default()
+    }
+}
+
 /// The index of the first gate of `kind` the flow offers now.
 async fn gate_index(app: &TestApp, cookie: &str, kind: &str) -> String {
     let view = flow(app, cookie).await;
@@ -607,12 +617,7 @@ async fn a_recovery_code_is_a_gate_and_works_once(db: Db) {
             recovery_codes::fingerprint(&app.state.keys, &recovery_codes::normalize(c).unwrap())
         })
         .collect();
-    let audit = app::server::store::AuditEvent {
-        actor: "test".into(),
-        action: "test".into(),
-        outcome: "success".into(),
-        ..Default::default()
-    };
+    let audit = test_audit();
     app.state
         .store
         .replace_recovery_codes(
@@ -725,12 +730,7 @@ async fn security_questions_are_a_second_gate_and_a_wrong_answer_redraws(db: Db)
     use app::domain::secret::SecretString;
     use app::server::store::methods::Effects;
     let app = TestApp::new(db).await;
-    let audit = app::server::store::AuditEvent {
-        actor: "test".into(),
-        action: "test".into(),
-        outcome: "success".into(),
-        ..Default::default()
-    };
+    let audit = test_audit();
     let mut policy = app.org.policy.clone();
     policy.methods_enabled.push(MethodKind::SecurityQuestions);
     policy.methods_required = 2;
