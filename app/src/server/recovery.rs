@@ -408,13 +408,42 @@ pub async fn choose_purpose(
     save(state, &loaded, &write_back(&loaded.row, &next), Some(&e)).await
 }
 
-fn paused(state: &AppState, loaded: &Loaded) -> Result<(), AppError> {
-    if let Some(until) = loaded.user.as_ref().and_then(|u| u.recovery_paused_until) {
-        if until > state.now() {
-            return Err(AppError::TryAgainAfter { at: until });
+async fn paused(state: &AppState, loaded: &Loaded) -> Result<(), AppError> {
+    let until = match &loaded.user {
+        Some(user) => user.recovery_paused_until,
+        None => {
+            state
+                .store
+                .latest_window(&format!("decoy-paused:{}", loaded.row.subject_mac))
+                .await?
         }
+    };
+    match until {
+        Some(at) if at > state.now() => Err(AppError::TryAgainAfter { at }),
+        _ => Ok(()),
     }
-    Ok(())
+}
+
+/// A decoy's failures pause it as a real account's would (10 in a row, 15 min doubling to
+/// 24 h), keyed by the identifier: otherwise a pause would tell real accounts apart.
+async fn decoy_failure_counted(state: &AppState, loaded: &Loaded) -> Result<Option<i64>, AppError> {
+    let l = &state.settings.recovery;
+    let mac = &loaded.row.subject_mac;
+    let failures = state.store.hit(&format!("decoy-failures:{mac}"), 0).await?;
+    if failures < l.failures_before_pause || failures % l.failures_before_pause != 0 {
+        return Ok(None);
+    }
+    let pauses = failures / l.failures_before_pause - 1;
+    let factor = 1_i64 << pauses.clamp(0, 20);
+    let until = state.now()
+        + l.pause_seconds
+            .saturating_mul(factor)
+            .min(l.max_pause_seconds);
+    state
+        .store
+        .hit(&format!("decoy-paused:{mac}"), until)
+        .await?;
+    Ok(Some(until))
 }
 
 /// Picks the method to prove. For an email or a phone the user types it in full; a code
@@ -429,7 +458,7 @@ pub async fn choose_method(
     meta: &RequestMeta,
 ) -> Result<(), AppError> {
     let loaded = load(state, parts).await?;
-    paused(state, &loaded)?;
+    paused(state, &loaded).await?;
     let gates = gates(state, &loaded).await?;
     let gate = gates.get(option).ok_or(AppError::InvalidInput)?;
     let now = state.now();
@@ -607,7 +636,7 @@ pub async fn resend(
     meta: &RequestMeta,
 ) -> Result<(), AppError> {
     let loaded = load(state, parts).await?;
-    paused(state, &loaded)?;
+    paused(state, &loaded).await?;
     if !matches!(
         loaded.flow.challenge,
         Some(MethodKind::Email | MethodKind::Sms)
@@ -660,7 +689,7 @@ pub async fn prove(
     let limits = &state.settings.recovery;
     limits::take(state, "check-ip", &meta.ip, limits.checks_per_ip).await?;
     let loaded = load(state, parts).await?;
-    paused(state, &loaded)?;
+    paused(state, &loaded).await?;
     let kind = loaded.flow.challenge.ok_or(AppError::InvalidInput)?;
     let now = state.now();
     let verdict = match &loaded.user {
@@ -689,6 +718,11 @@ pub async fn prove(
             let mut e = event(now, "recovery.gate", FAILURE, meta, &loaded);
             e.detail = kind_str(kind).into();
             state.store.audit(&e).await?;
+            if loaded.user.is_none() {
+                if let Some(until) = decoy_failure_counted(state, &loaded).await? {
+                    return Err(AppError::TryAgainAfter { at: until });
+                }
+            }
             if let Some(user) = &loaded.user {
                 let l = &state.settings.recovery;
                 if let Some(until) = state
@@ -773,6 +807,12 @@ async fn check_proof(
                 .method(user.id, method_id)
                 .await?
                 .ok_or(AppError::FlowExpired)?;
+            // Three wrong codes within one 30 s step: wait for the next (SECURITY.md).
+            let totp_limit = limits::Limit::new(3, 30);
+            let key = m.id.to_string();
+            if let Some(at) = limits::exhausted(state, "totp", &key, totp_limit).await? {
+                return Err(AppError::TryAgainAfter { at });
+            }
             match super::security_info::check_totp(state, &m, code, now).await {
                 Ok(step) => {
                     if state
@@ -785,7 +825,11 @@ async fn check_proof(
                         Ok(Verdict::Failed(AppError::TotpReplayed))
                     }
                 }
-                Err(e @ (AppError::TotpWrong | AppError::TotpReplayed)) => Ok(Verdict::Failed(e)),
+                Err(e @ (AppError::TotpWrong | AppError::TotpReplayed)) => {
+                    let window = now - now.rem_euclid(totp_limit.window);
+                    state.store.hit(&format!("totp:{key}"), window).await?;
+                    Ok(Verdict::Failed(e))
+                }
                 Err(e) => Err(e),
             }
         }
@@ -867,8 +911,9 @@ async fn check_answers(
     Ok(Verdict::Failed(AppError::AnswersWrong))
 }
 
-/// Draws the questions to answer at random from the registered ones, avoiding the ones
-/// just failed when there are enough others.
+/// Draws the questions to answer at random from the registered ones, the ones just
+/// failed last: after a wrong answer at least one question changes whenever the account
+/// has more than it is asked.
 async fn draw_questions(
     state: &AppState,
     user: &User,
@@ -876,20 +921,19 @@ async fn draw_questions(
     previous: Option<&str>,
 ) -> Result<String, AppError> {
     use rand::seq::SliceRandom;
-    let mut registered = state.store.security_questions(user.id).await?;
+    let registered = state.store.security_questions(user.id).await?;
     let n = usize::from(policy.questions_to_answer.max(1)).min(registered.len());
     let previous: Vec<&str> = previous.unwrap_or_default().split(',').collect();
-    let fresh: Vec<String> = registered
-        .iter()
-        .filter(|q| !previous.contains(&q.as_str()))
-        .cloned()
-        .collect();
-    if fresh.len() >= n {
-        registered = fresh;
-    }
-    registered.shuffle(&mut rand::rngs::OsRng);
-    registered.truncate(n);
-    Ok(registered.join(","))
+    let (mut drawn, mut failed): (Vec<String>, Vec<String>) = registered
+        .into_iter()
+        .partition(|q| !previous.contains(&q.as_str()));
+    let rng = &mut rand::rngs::OsRng;
+    drawn.shuffle(rng);
+    failed.shuffle(rng);
+    drawn.extend(failed);
+    drawn.truncate(n);
+    drawn.shuffle(rng);
+    Ok(drawn.join(","))
 }
 
 /// A wrong proof for a decoy or an unmatched address: the same error a real wrong code

@@ -18,6 +18,11 @@ crate::db_tests!(
     this_wasnt_me_freezes_the_account,
     the_start_answers_after_the_deadline_for_every_identifier,
     two_instances_share_limits_and_serve_one_flow,
+    an_authenticator_is_a_gate_and_its_steps_are_never_replayed,
+    a_recovery_code_is_a_gate_and_works_once,
+    ten_consecutive_failures_pause_recovery,
+    an_unknown_user_is_paused_like_a_real_one,
+    security_questions_are_a_second_gate_and_a_wrong_answer_redraws,
 );
 
 const NEW_PASSWORD: &str = "violet quartz lantern 4417";
@@ -79,6 +84,16 @@ async fn user_with_alt(app: &TestApp, email: &str, role: Role) -> i64 {
         .await
         .unwrap();
     id
+}
+
+/// Proves the gate being verified with the code sent to `to`.
+async fn pass_code_gate(app: &TestApp, cookie: &str, to: &str) {
+    let code = code_sent_to(app, to)
+        .await
+        .unwrap_or_else(|| panic!("no code sent to {to}"));
+    ok(&app
+        .call("recovery/prove", &[("code", &code)], Some(cookie))
+        .await);
 }
 
 /// Walks to the code entry of the email gate (option 0).
@@ -347,12 +362,7 @@ async fn an_administrator_needs_two_different_gates(db: Db) {
             Some(&cookie),
         )
         .await);
-    let sms = code_sent_to(&app, "+393331234567")
-        .await
-        .expect("a text message");
-    ok(&app
-        .call("recovery/prove", &[("code", &sms)], Some(&cookie))
-        .await);
+    pass_code_gate(&app, &cookie, "+393331234567").await;
     assert_eq!(flow(&app, &cookie).await["state"], "new_password");
 }
 
@@ -489,4 +499,400 @@ async fn two_instances_share_limits_and_serve_one_flow(db: Db) {
     }
     // One start above was already counted.
     assert_eq!(refused, Some((limit - 1, "try_again_after".to_owned())));
+}
+
+/// The audit event of a change the test makes directly in the store.
+fn test_audit() -> app::server::store::AuditEvent {
+    app::server::store::AuditEvent {
+        actor: "test".into(),
+        action: "test".into(),
+        outcome: "success".into(),
+        ..Default::default()
+    }
+}
+
+/// The index of the first gate of `kind` the flow offers now.
+async fn gate_index(app: &TestApp, cookie: &str, kind: &str) -> String {
+    let view = flow(app, cookie).await;
+    view["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} gate in {view}"))["index"]
+        .to_string()
+}
+
+async fn an_authenticator_is_a_gate_and_its_steps_are_never_replayed(db: Db) {
+    use app::server::totp;
+    let app = TestApp::new(db).await;
+    let id = user_with_alt(&app, "anna@example.com", Role::User).await;
+    // Enrolled through the security-info pages, with a first code at this step.
+    let session = app.sign_in("anna@example.com", PASSWORD).await;
+    app.post_form("security/authenticator/begin", &[], Some(&session))
+        .await;
+    let row = app
+        .state
+        .store
+        .methods(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.kind == ContactKind::Authenticator)
+        .unwrap();
+    let seed = app.state.keys.open("totp-seed", &row.value).unwrap();
+    let secret = totp::TotpSecret::from_bytes(&seed).unwrap();
+    let step = app.state.now() / 30;
+    ok(&app
+        .call(
+            "security/authenticator/confirm",
+            &[("code", &totp::code_at(&secret, step))],
+            Some(&session),
+        )
+        .await);
+
+    let cookie = start(&app, "anna@example.com").await;
+    // An authenticator on the account means two gates.
+    assert_eq!(flow(&app, &cookie).await["required"], 2);
+    ok(&app
+        .call("recovery/purpose", &[("purpose", "reset")], Some(&cookie))
+        .await);
+    let option = gate_index(&app, &cookie, "authenticator").await;
+    ok(&app
+        .call("recovery/method", &[("option", &option)], Some(&cookie))
+        .await);
+    let replay = app
+        .call(
+            "recovery/prove",
+            &[("code", &totp::code_at(&secret, step))],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(error_code(&replay), "totp_replayed");
+    // Three failures in one step: even the right code waits for the next step.
+    let right = totp::code_at(&secret, step + 1);
+    let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 1) % 1_000_000);
+    for _ in 0..2 {
+        let reply = app
+            .call("recovery/prove", &[("code", &wrong)], Some(&cookie))
+            .await;
+        assert_eq!(error_code(&reply), "totp_wrong");
+    }
+    let waiting = app
+        .call("recovery/prove", &[("code", &right)], Some(&cookie))
+        .await;
+    assert_eq!(error_code(&waiting), "try_again_after");
+    app.clock.advance(30);
+    ok(&app
+        .call(
+            "recovery/prove",
+            &[("code", &totp::code_at(&secret, step + 1))],
+            Some(&cookie),
+        )
+        .await);
+    let view = flow(&app, &cookie).await;
+    assert_eq!(view["state"], "verify");
+    assert_eq!(view["gate"], 2);
+    let option = gate_index(&app, &cookie, "email").await;
+    ok(&app
+        .call(
+            "recovery/method",
+            &[("option", &option), ("typed", ALT)],
+            Some(&cookie),
+        )
+        .await);
+    pass_code_gate(&app, &cookie, ALT).await;
+    assert_eq!(flow(&app, &cookie).await["state"], "new_password");
+}
+
+async fn a_recovery_code_is_a_gate_and_works_once(db: Db) {
+    use app::server::recovery_codes;
+    use app::server::store::methods::Effects;
+    let app = TestApp::new(db).await;
+    let id = user_with_alt(&app, "anna@example.com", Role::User).await;
+    let codes = recovery_codes::generate();
+    let fingerprints: Vec<String> = codes
+        .iter()
+        .map(|c| {
+            recovery_codes::fingerprint(&app.state.keys, &recovery_codes::normalize(c).unwrap())
+        })
+        .collect();
+    let audit = test_audit();
+    app.state
+        .store
+        .replace_recovery_codes(
+            id,
+            &fingerprints,
+            ("no-session", "none", 0),
+            &Effects {
+                messages: &[],
+                audit: &audit,
+            },
+            crate::support::START,
+        )
+        .await
+        .unwrap();
+    for round in 0..2 {
+        let cookie = start(&app, "anna@example.com").await;
+        ok(&app
+            .call("recovery/purpose", &[("purpose", "reset")], Some(&cookie))
+            .await);
+        let option = gate_index(&app, &cookie, "recovery_codes").await;
+        ok(&app
+            .call("recovery/method", &[("option", &option)], Some(&cookie))
+            .await);
+        let reply = app
+            .call("recovery/prove", &[("code", &codes[0])], Some(&cookie))
+            .await;
+        if round == 0 {
+            ok(&reply);
+            assert_eq!(flow(&app, &cookie).await["state"], "new_password");
+        } else {
+            assert_eq!(error_code(&reply), "proof_wrong");
+        }
+    }
+}
+
+async fn ten_consecutive_failures_pause_recovery(db: Db) {
+    let app = TestApp::new(db).await;
+    let id = user_with_alt(&app, "anna@example.com", Role::User).await;
+    let mut last = String::new();
+    // Two flows of five wrong codes each: the tenth failure pauses recovery.
+    for _ in 0..2 {
+        let cookie = to_email_code(&app, "anna@example.com", "reset").await;
+        for _ in 0..5 {
+            let reply = app
+                .call("recovery/prove", &[("code", "00000001")], Some(&cookie))
+                .await;
+            last = error_code(&reply);
+        }
+    }
+    assert_eq!(last, "try_again_after");
+    let user = app.state.store.find_user(id).await.unwrap().unwrap();
+    let until = user.recovery_paused_until.unwrap();
+    assert_eq!(until, app.state.now() + 15 * 60);
+    // Every gate refuses until then, with the time to come back.
+    let cookie = start(&app, "anna@example.com").await;
+    ok(&app
+        .call("recovery/purpose", &[("purpose", "reset")], Some(&cookie))
+        .await);
+    let reply = app
+        .call(
+            "recovery/method",
+            &[("option", "0"), ("typed", ALT)],
+            Some(&cookie),
+        )
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(v["code"], "try_again_after");
+    assert_eq!(v["at"], until);
+    assert!(app
+        .state
+        .store
+        .recovery_log(id, 100)
+        .await
+        .unwrap()
+        .iter()
+        .any(|e| e.action == "recovery.paused"));
+}
+
+async fn an_unknown_user_is_paused_like_a_real_one(db: Db) {
+    let app = TestApp::new(db).await;
+    let mut last = String::new();
+    for _ in 0..2 {
+        let cookie = to_email_code(&app, "nobody@example.com", "reset").await;
+        for _ in 0..5 {
+            let reply = app
+                .call("recovery/prove", &[("code", "00000001")], Some(&cookie))
+                .await;
+            last = error_code(&reply);
+        }
+    }
+    assert_eq!(last, "try_again_after");
+    let cookie = start(&app, "nobody@example.com").await;
+    ok(&app
+        .call("recovery/purpose", &[("purpose", "reset")], Some(&cookie))
+        .await);
+    let reply = app
+        .call(
+            "recovery/method",
+            &[("option", "0"), ("typed", ALT)],
+            Some(&cookie),
+        )
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(v["code"], "try_again_after");
+    assert_eq!(v["at"], app.state.now() + 15 * 60);
+}
+
+async fn security_questions_are_a_second_gate_and_a_wrong_answer_redraws(db: Db) {
+    use app::domain::policy::MethodKind;
+    use app::domain::secret::SecretString;
+    use app::server::store::methods::Effects;
+    let app = TestApp::new(db).await;
+    let audit = test_audit();
+    let mut policy = app.org.policy.clone();
+    policy.methods_enabled.push(MethodKind::SecurityQuestions);
+    policy.methods_required = 2;
+    app.state
+        .store
+        .set_policy(app.org.id, &policy, &audit)
+        .await
+        .unwrap();
+    let id = user_with_alt(&app, "anna@example.com", Role::User).await;
+    // Five answered, three asked: a wrong answer can draw other questions.
+    let mut answers = Vec::new();
+    for n in 1..=5 {
+        let answer = app::domain::methods::normalize_answer(&format!("Answer {n}"));
+        let hash = app
+            .state
+            .hasher
+            .hash(&SecretString::new(answer))
+            .await
+            .unwrap();
+        answers.push((format!("q{n:02}"), hash));
+    }
+    app.state
+        .store
+        .replace_security_answers(
+            id,
+            &answers,
+            &Effects {
+                messages: &[],
+                audit: &audit,
+            },
+            crate::support::START,
+        )
+        .await
+        .unwrap();
+    let cookie = to_email_code(&app, "anna@example.com", "reset").await;
+    // Questions are never the first gate.
+    assert!(flow(&app, &cookie).await["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|g| g["kind"] != "security_questions"));
+    pass_code_gate(&app, &cookie, ALT).await;
+    let option = gate_index(&app, &cookie, "security_questions").await;
+    ok(&app
+        .call("recovery/method", &[("option", &option)], Some(&cookie))
+        .await);
+    let asked = |view: &serde_json::Value| -> Vec<String> {
+        view["challenge"]["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| q["key"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let first = asked(&flow(&app, &cookie).await);
+    assert_eq!(first.len(), 3);
+    let wrong = app
+        .call(
+            "recovery/answers",
+            &[("answer_1", "no"), ("answer_2", "no"), ("answer_3", "no")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(error_code(&wrong), "answers_wrong");
+    let second = asked(&flow(&app, &cookie).await);
+    assert_ne!(first, second, "a wrong answer draws other questions");
+    // Answered as registered, in a different case and spacing: normalised.
+    let right: Vec<String> = second
+        .iter()
+        .map(|k| format!("  ANSWER   {}", k.trim_start_matches("q0")))
+        .collect();
+    ok(&app
+        .call(
+            "recovery/answers",
+            &[
+                ("answer_1", &right[0]),
+                ("answer_2", &right[1]),
+                ("answer_3", &right[2]),
+            ],
+            Some(&cookie),
+        )
+        .await);
+    assert_eq!(flow(&app, &cookie).await["state"], "new_password");
+}
+
+/// A benchmark, not a test: the start step under load on SQLite — latency (it must never
+/// answer before the deadline, and shouldn't much after) and throughput, with known and
+/// unknown IDs mixed. `cargo test -p server --test it -- --ignored recovery_start_under_load --nocapture`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: prints timings"]
+async fn recovery_start_under_load() {
+    use app::server::recovery::limits::{Limit, RecoveryLimits};
+    use std::sync::Arc;
+    use tower::ServiceExt;
+    let app = TestApp::new(Db::Sqlite).await;
+    for i in 0..20 {
+        user_with_alt(&app, &format!("load{i}@example.com"), Role::User).await;
+    }
+    let settings = app::server::state::Settings {
+        recovery: RecoveryLimits {
+            starts_per_ip_without_pow: Limit::new(1_000_000, 3600),
+            ..RecoveryLimits::default()
+        },
+        ..(*app.state.settings).clone()
+    };
+    let state = app::server::AppState {
+        settings: Arc::new(settings),
+        ..app.state.clone()
+    };
+    let router = server::router(state.clone());
+    let deadline = std::time::Duration::from_millis(state.settings.recovery.start_deadline_ms);
+    for concurrency in [10_usize, 50, 200] {
+        let total = concurrency * 4;
+        let gate = Arc::new(tokio::sync::Semaphore::new(concurrency));
+        let wall = std::time::Instant::now();
+        let mut tasks = tokio::task::JoinSet::new();
+        for n in 0..total {
+            let router = router.clone();
+            let gate = gate.clone();
+            tasks.spawn(async move {
+                let _permit = gate.acquire_owned().await.unwrap();
+                let who = if n % 2 == 0 {
+                    format!("load{}@example.com", n % 20)
+                } else {
+                    format!("nobody{n}@example.com")
+                };
+                let body = crate::support::form_encode(&[("user_id", &who)]);
+                let req = axum::http::Request::post("/api/recovery/start")
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .header("accept", "application/json")
+                    .header("sec-fetch-site", "same-origin")
+                    .body(axum::body::Body::from(body))
+                    .unwrap();
+                let t = std::time::Instant::now();
+                let status = router.oneshot(req).await.unwrap().status();
+                (status, t.elapsed())
+            });
+        }
+        let mut latencies = Vec::new();
+        while let Some(done) = tasks.join_next().await {
+            let (status, elapsed) = done.unwrap();
+            assert_eq!(status, StatusCode::OK);
+            latencies.push(elapsed);
+        }
+        let wall = wall.elapsed();
+        latencies.sort();
+        let at = |q: f64| {
+            let i = ((latencies.len() as f64 - 1.0) * q).round() as usize;
+            latencies.get(i).copied().unwrap_or_default().as_secs_f64() * 1000.0
+        };
+        let early = latencies.iter().filter(|l| **l < deadline).count();
+        println!(
+            "recovery start, SQLite, {total} requests, {concurrency} at once: {:.0} starts/s; \
+             latency min {:.0} ms, p50 {:.0}, p95 {:.0}, p99 {:.0}, max {:.0}; before the \
+             {} ms deadline: {early}",
+            total as f64 / wall.as_secs_f64(),
+            at(0.0),
+            at(0.5),
+            at(0.95),
+            at(0.99),
+            at(1.0),
+            deadline.as_millis(),
+        );
+    }
 }

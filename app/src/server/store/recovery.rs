@@ -214,6 +214,17 @@ impl Store {
         Ok(paused)
     }
 
+    /// The newest window a bucket has counted in (decoy pauses are kept as the window's
+    /// start, which is the pause's end).
+    pub async fn latest_window(&self, bucket: &str) -> Result<Option<i64>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT MAX(window_start) FROM rate_limits WHERE bucket = $1")
+                .bind(bucket)
+                .fetch_one(self.pool())
+                .await?,
+        )
+    }
+
     /// A proof succeeded: the consecutive count starts again.
     pub async fn recovery_success(&self, user_id: i64) -> Result<(), StoreError> {
         sqlx::query("UPDATE users SET recovery_failures = 0 WHERE id = $1")
