@@ -23,6 +23,10 @@ crate::db_tests!(
     ten_consecutive_failures_pause_recovery,
     an_unknown_user_is_paused_like_a_real_one,
     security_questions_are_a_second_gate_and_a_wrong_answer_redraws,
+    fifty_parallel_wrong_codes_are_compared_at_most_five_times,
+    a_resend_kills_the_old_code_and_keeps_the_failures,
+    a_code_from_another_flow_is_refused,
+    pending_codes_die_when_the_password_is_reset,
 );
 
 const NEW_PASSWORD: &str = "violet quartz lantern 4417";
@@ -86,6 +90,26 @@ async fn user_with_alt(app: &TestApp, email: &str, role: Role) -> i64 {
     id
 }
 
+/// A portal with Anna, whose reset flow has mailed a code to her alternate address:
+/// the portal, the flow's cookie and the code.
+async fn anna_at_email_code(db: Db) -> (TestApp, String, String) {
+    let app = TestApp::new(db).await;
+    user_with_alt(&app, "anna@example.com", Role::User).await;
+    let cookie = to_email_code(&app, "anna@example.com", "reset").await;
+    let code = code_sent_to(&app, ALT).await.unwrap();
+    (app, cookie, code)
+}
+
+/// Posts the new password (twice) for the flow.
+async fn set_new_password(app: &TestApp, cookie: &str) -> Reply {
+    app.call(
+        "recovery/password",
+        &[("new", NEW_PASSWORD), ("confirm", NEW_PASSWORD)],
+        Some(cookie),
+    )
+    .await
+}
+
 /// Proves the gate being verified with the code sent to `to`.
 async fn pass_code_gate(app: &TestApp, cookie: &str, to: &str) {
     let code = code_sent_to(app, to)
@@ -127,13 +151,7 @@ async fn forgot_password_with_one_email_gate_resets_and_ends_everything(db: Db) 
         .call("recovery/prove", &[("code", &code)], Some(&cookie))
         .await);
     assert_eq!(flow(&app, &cookie).await["state"], "new_password");
-    let reply = app
-        .call(
-            "recovery/password",
-            &[("new", NEW_PASSWORD), ("confirm", NEW_PASSWORD)],
-            Some(&cookie),
-        )
-        .await;
+    let reply = set_new_password(&app, &cookie).await;
     ok(&reply);
     // The old session is revoked, the new password works, the old one doesn't.
     assert_eq!(app.state.store.live_sessions(id).await.unwrap(), 0);
@@ -248,13 +266,7 @@ async fn steps_cannot_be_skipped_or_replayed(db: Db) {
     user_with_alt(&app, "anna@example.com", Role::User).await;
     let cookie = start(&app, "anna@example.com").await;
     // Straight to the new password, or to a proof, before anything was proven.
-    let skip = app
-        .call(
-            "recovery/password",
-            &[("new", NEW_PASSWORD), ("confirm", NEW_PASSWORD)],
-            Some(&cookie),
-        )
-        .await;
+    let skip = set_new_password(&app, &cookie).await;
     assert_eq!(error_code(&skip), "invalid_input");
     let early = app
         .call("recovery/prove", &[("code", "12345678")], Some(&cookie))
@@ -287,10 +299,7 @@ async fn steps_cannot_be_skipped_or_replayed(db: Db) {
 }
 
 async fn an_expired_flow_changes_nothing(db: Db) {
-    let app = TestApp::new(db).await;
-    user_with_alt(&app, "anna@example.com", Role::User).await;
-    let cookie = to_email_code(&app, "anna@example.com", "reset").await;
-    let code = code_sent_to(&app, ALT).await.unwrap();
+    let (app, cookie, code) = anna_at_email_code(db).await;
     app.clock.advance(15 * 60);
     let reply = app
         .call("recovery/prove", &[("code", &code)], Some(&cookie))
@@ -300,27 +309,10 @@ async fn an_expired_flow_changes_nothing(db: Db) {
 }
 
 async fn one_code_used_concurrently_succeeds_once(db: Db) {
-    let app = TestApp::new(db).await;
-    user_with_alt(&app, "anna@example.com", Role::User).await;
-    let cookie = to_email_code(&app, "anna@example.com", "reset").await;
-    let code = code_sent_to(&app, ALT).await.unwrap();
+    let (app, cookie, code) = anna_at_email_code(db).await;
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..12 {
-        let router = app.router.clone();
-        let cookie = cookie.clone();
-        let code = code.clone();
-        tasks.spawn(async move {
-            use tower::ServiceExt;
-            let body = crate::support::form_encode(&[("code", &code)]);
-            let req = axum::http::Request::post("/api/recovery/prove")
-                .header("content-type", "application/x-www-form-urlencoded")
-                .header("accept", "application/json")
-                .header("sec-fetch-site", "same-origin")
-                .header("cookie", cookie)
-                .body(axum::body::Body::from(body))
-                .unwrap();
-            router.oneshot(req).await.unwrap().status()
-        });
+        tasks.spawn(prove_on(app.router.clone(), cookie.clone(), code.clone()));
     }
     let mut passed = 0;
     while let Some(status) = tasks.join_next().await {
@@ -814,6 +806,137 @@ async fn security_questions_are_a_second_gate_and_a_wrong_answer_redraws(db: Db)
         )
         .await);
     assert_eq!(flow(&app, &cookie).await["state"], "new_password");
+}
+
+/// Posts a proof as the hydrated page does, on any router (for parallel requests).
+async fn prove_on(router: axum::Router, cookie: String, code: String) -> StatusCode {
+    use tower::ServiceExt;
+    let body = crate::support::form_encode(&[("code", &code)]);
+    let req = axum::http::Request::post("/api/recovery/prove")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .header("sec-fetch-site", "same-origin")
+        .header("cookie", cookie)
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    router.oneshot(req).await.unwrap().status()
+}
+
+async fn fifty_parallel_wrong_codes_are_compared_at_most_five_times(db: Db) {
+    let app = TestApp::new(db).await;
+    let id = user_with_alt(&app, "anna@example.com", Role::User).await;
+    let cookie = to_email_code(&app, "anna@example.com", "reset").await;
+    let code = code_sent_to(&app, ALT).await.unwrap();
+    let wrong = if code == "00000000" {
+        "11111111"
+    } else {
+        "00000000"
+    };
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..50 {
+        tasks.spawn(prove_on(
+            app.router.clone(),
+            cookie.clone(),
+            wrong.to_owned(),
+        ));
+    }
+    while let Some(status) = tasks.join_next().await {
+        assert_ne!(status.unwrap(), StatusCode::OK);
+    }
+    let attempts: i64 = sqlx::query_scalar(
+        "SELECT attempts FROM verification_codes WHERE user_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(id)
+    .fetch_one(app.state.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(attempts, 5, "every try counted, none past the fifth");
+    // The right code is dead too now.
+    app.clock.advance(60);
+    let reply = app
+        .call("recovery/prove", &[("code", &code)], Some(&cookie))
+        .await;
+    assert_ne!(reply.status, StatusCode::OK);
+}
+
+async fn a_resend_kills_the_old_code_and_keeps_the_failures(db: Db) {
+    let (app, cookie, old) = anna_at_email_code(db).await;
+    let wrong = if old == "00000000" {
+        "11111111"
+    } else {
+        "00000000"
+    };
+    for _ in 0..2 {
+        app.call("recovery/prove", &[("code", wrong)], Some(&cookie))
+            .await;
+    }
+    // Too soon, then after the cooldown.
+    let soon = app.call("recovery/resend", &[], Some(&cookie)).await;
+    assert_eq!(error_code(&soon), "too_soon");
+    app.clock.advance(61);
+    ok(&app.call("recovery/resend", &[], Some(&cookie)).await);
+    let new = code_sent_to(&app, ALT).await.unwrap();
+    let dead = app
+        .call("recovery/prove", &[("code", &old)], Some(&cookie))
+        .await;
+    // The old code is no longer the live one: it counts as a third wrong try.
+    let v: serde_json::Value = serde_json::from_str(&dead.body).unwrap();
+    if old != new {
+        assert_eq!(v["code"], "code_wrong", "{}", dead.body);
+        assert_eq!(v["remaining"], 2);
+    }
+    ok(&app
+        .call("recovery/prove", &[("code", &new)], Some(&cookie))
+        .await);
+}
+
+/// Anna, and two of her flows at the email code, a minute apart: (cookie, code) each.
+async fn two_flows_with_codes(app: &TestApp) -> ((String, String), (String, String)) {
+    user_with_alt(app, "anna@example.com", Role::User).await;
+    let first = to_email_code(app, "anna@example.com", "reset").await;
+    let first_code = code_sent_to(app, ALT).await.unwrap();
+    app.clock.advance(61);
+    let second = to_email_code(app, "anna@example.com", "reset").await;
+    let second_code = code_sent_to(app, ALT).await.unwrap();
+    ((first, first_code), (second, second_code))
+}
+
+async fn a_code_from_another_flow_is_refused(db: Db) {
+    let app = TestApp::new(db).await;
+    let ((first, code), (second, other)) = two_flows_with_codes(&app).await;
+    if code != other {
+        let reply = app
+            .call("recovery/prove", &[("code", &code)], Some(&second))
+            .await;
+        assert_eq!(error_code(&reply), "code_wrong", "{}", reply.body);
+    }
+    ok(&app
+        .call("recovery/prove", &[("code", &code)], Some(&first))
+        .await);
+}
+
+async fn pending_codes_die_when_the_password_is_reset(db: Db) {
+    let app = TestApp::new(db).await;
+    let ((other, pending), (cookie, code)) = two_flows_with_codes(&app).await;
+    ok(&app
+        .call("recovery/prove", &[("code", &code)], Some(&cookie))
+        .await);
+    ok(&set_new_password(&app, &cookie).await);
+    // The other flow ended with the reset, and its code with it.
+    let reply = app
+        .call("recovery/prove", &[("code", &pending)], Some(&other))
+        .await;
+    assert_eq!(error_code(&reply), "flow_expired");
+    let live: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM verification_codes WHERE used_at IS NULL AND replaced_at IS NULL",
+    )
+    .fetch_one(app.state.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(live, 0, "no code of the account outlives the reset");
+    // Resetting twice with the same flow fails.
+    let again = set_new_password(&app, &cookie).await;
+    assert_eq!(error_code(&again), "flow_expired");
 }
 
 /// A benchmark, not a test: the start step under load on SQLite — latency (it must never
