@@ -14,13 +14,7 @@ use crate::routes::{self, ids};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// The last error of an action, for [`FormError`].
-pub fn error_of<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
-where
-    S: leptos::server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
-{
-    Signal::derive(move || action.value().get().and_then(Result::err))
-}
+pub use crate::pages::security::error_of;
 
 /// A flow that can't be shown: its error, and the way to start over.
 pub fn flow_failed(e: AppError) -> AnyView {

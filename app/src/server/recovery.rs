@@ -12,7 +12,7 @@ pub mod limits;
 use super::audit::{self, FAILURE, SUCCESS};
 use super::request::{self, RequestMeta};
 use super::state::AppState;
-use super::store::methods::{CodeCheck, ContactKind, Issued, MethodRow, NewCode};
+use super::store::methods::{CodeCheck, ContactKind, MethodRow, NewCode};
 use super::store::outbox::NewMessage;
 use super::store::recovery::{Completion, FlowRow};
 use super::store::{AuditEvent, Role, User, UserStatus};
@@ -26,7 +26,6 @@ use crate::i18n::Locale;
 use http::request::Parts;
 use leptos_i18n::td_string;
 use limits::RecoveryLimits;
-use rand::Rng;
 
 const PLAIN_COOKIE: &str = "regain_recovery";
 const HOST_COOKIE: &str = "__Host-regain_recovery";
@@ -558,10 +557,7 @@ async fn send_code(
         _ => "email",
     };
     let now = state.now();
-    let code = {
-        let n: u32 = rand::rngs::OsRng.gen_range(0..100_000_000);
-        format!("{n:08}")
-    };
+    let code = super::security_info::new_code();
     let purpose = format!("recovery:{}", loaded.row.id);
     let message = code_message(user, m, channel, &code, locale);
     let audit_event = AuditEvent {
@@ -585,13 +581,7 @@ async fn send_code(
             now,
         )
         .await?;
-    match issued {
-        Issued::Sent => Ok(()),
-        Issued::TooSoon { retry_at } => Err(AppError::TooSoon {
-            wait_seconds: (retry_at - now).max(1),
-        }),
-        Issued::Exhausted => Err(AppError::CodeExpired),
-    }
+    super::security_info::issued_result(issued, now)
 }
 
 fn code_mac(state: &AppState, method_id: i64, purpose: &str, code: &str) -> String {

@@ -254,7 +254,7 @@ fn code_mac(state: &AppState, method_id: i64, code: &str) -> String {
 }
 
 /// Eight digits from the OS CSPRNG.
-fn new_code() -> String {
+pub(crate) fn new_code() -> String {
     let n: u32 = rand::rngs::OsRng.gen_range(0..100_000_000);
     format!("{n:08}")
 }
@@ -366,6 +366,11 @@ async fn send_code(
             now,
         )
         .await?;
+    issued_result(issued, now)
+}
+
+/// What the user is told about a code that was (or wasn't) issued.
+pub(crate) fn issued_result(issued: Issued, now: i64) -> Result<(), AppError> {
     match issued {
         Issued::Sent => Ok(()),
         Issued::TooSoon { retry_at } => Err(AppError::TooSoon {
