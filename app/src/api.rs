@@ -1,6 +1,7 @@
 //! Server functions, one per file, grouped by domain. Each has a stable URL under `/api`
 //! and answers with [`crate::error::AppError`] on failure.
 pub mod account;
+pub mod admin;
 pub mod auth;
 pub mod dev;
 pub mod password;
@@ -114,6 +115,23 @@ pub const FORM_FIELDS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// The fields `endpoint` accepts, if it is a server function at all.
+pub fn form_fields(endpoint: &str) -> Option<&'static [&'static str]> {
+    std::iter::once(FORM_FIELDS)
+        .chain(admin::FORM_FIELD_LISTS.iter().copied())
+        .flat_map(|list| list.iter())
+        .find(|(path, _)| *path == endpoint)
+        .map(|(_, fields)| *fields)
+}
+
+/// Every server function's path, in every list.
+pub fn endpoints() -> impl Iterator<Item = &'static str> {
+    std::iter::once(FORM_FIELDS)
+        .chain(admin::FORM_FIELD_LISTS.iter().copied())
+        .flat_map(|list| list.iter())
+        .map(|(path, _)| *path)
+}
+
 /// The page whose form posts to this server function: where a failed post without
 /// JavaScript is sent back to, with its error. Never taken from the Referer header.
 pub fn form_page(endpoint: &str) -> &'static str {
@@ -126,6 +144,8 @@ pub fn form_page(endpoint: &str) -> &'static str {
     } else if let Some(page) = security_form_page(endpoint) {
         page
     } else if let Some(page) = recovery_form_page(endpoint) {
+        page
+    } else if let Some(page) = admin::form_page(endpoint) {
         page
     } else {
         crate::routes::LOGIN

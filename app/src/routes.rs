@@ -21,6 +21,14 @@ pub const CHANGE_PASSWORD: &str = "/change-password";
 pub const ACCOUNT_PASSWORD: &str = "/account/password";
 /// Where a successful change lands: the account page with a one-line confirmation.
 pub const PASSWORD_CHANGED: &str = "/account?changed=password";
+/// The administrator console: insights first, then one page an area.
+pub const ADMIN: &str = "/admin";
+pub const ADMIN_POLICY: &str = "/admin/policy";
+pub const ADMIN_TERMS: &str = "/admin/terms";
+pub const ADMIN_AUDIT: &str = "/admin/audit";
+/// The audit log's filtered set as CSV, streamed (a plain GET: it changes nothing).
+pub const ADMIN_AUDIT_CSV: &str = "/admin/audit.csv";
+pub const ADMIN_USERS: &str = "/admin/users";
 pub const DEV_MAILBOX: &str = "/dev/mailbox";
 /// Security info: the recovery methods of the signed-in user.
 pub const SECURITY_INFO: &str = "/account/security";
@@ -102,6 +110,19 @@ pub mod ids {
     pub const RECOVER_DONE: &str = "recover-done";
     pub const FREEZE_SUBMIT: &str = "freeze-submit";
     pub const RECOVERY_LOG: &str = "recovery-log";
+    pub const ADMIN_LINK: &str = "admin-link";
+    pub const ADMIN_NAV: &str = "admin-nav";
+    pub const NOT_ALLOWED: &str = "not-allowed";
+
+    // Policy editor.
+
+    // Banned terms.
+
+    // Audit log.
+
+    // Insights.
+
+    // Users.
 }
 
 /// The path without its leading slash, as a router segment.

@@ -1,4 +1,5 @@
 //! Server-only code: storage, hashing, sessions, keys, audit, outbox delivery. Compiled only with `ssr`.
+pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod base32;

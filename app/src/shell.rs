@@ -3,6 +3,10 @@ use crate::components::Layout;
 use crate::i18n::*;
 use crate::pages::{
     account::AccountPage,
+    admin::{
+        audit::AdminAuditPage, insights::AdminInsightsPage, policy::AdminPolicyPage,
+        terms::AdminTermsPage, users::AdminUsersPage,
+    },
     change_password::{AccountPasswordPage, ChangePasswordPage},
     login::LoginPage,
     mailbox::MailboxPage,
@@ -104,6 +108,11 @@ pub fn App() -> impl IntoView {
                             view=AccountPasswordPage
                             ssr=SsrMode::Async
                         />
+                        <Route path=StaticSegment(segment(routes::ADMIN)) view=AdminInsightsPage ssr=SsrMode::Async/>
+                        <Route path=(StaticSegment("admin"), StaticSegment("policy")) view=AdminPolicyPage ssr=SsrMode::Async/>
+                        <Route path=(StaticSegment("admin"), StaticSegment("terms")) view=AdminTermsPage ssr=SsrMode::Async/>
+                        <Route path=(StaticSegment("admin"), StaticSegment("audit")) view=AdminAuditPage ssr=SsrMode::Async/>
+                        <Route path=(StaticSegment("admin"), StaticSegment("users")) view=AdminUsersPage ssr=SsrMode::Async/>
                         <Route path=(StaticSegment("dev"), StaticSegment("mailbox")) view=MailboxPage ssr=SsrMode::Async/>
                         <Route path=(StaticSegment("account"), StaticSegment("security")) view=SecurityPage ssr=SsrMode::Async/>
                         <Route

@@ -11,6 +11,12 @@ export const routes = {
   account: "/account",
   changePassword: "/change-password",
   accountPassword: "/account/password",
+  admin: "/admin",
+  adminPolicy: "/admin/policy",
+  adminTerms: "/admin/terms",
+  adminAudit: "/admin/audit",
+  adminAuditCsv: "/admin/audit.csv",
+  adminUsers: "/admin/users",
   devMailbox: "/dev/mailbox",
   securityInfo: "/account/security",
   securityVerify: "/account/security/verify",
@@ -82,6 +88,19 @@ export const ids = {
   recoverDone: "recover-done",
   freezeSubmit: "freeze-submit",
   recoveryLog: "recovery-log",
+  adminLink: "admin-link",
+  adminNav: "admin-nav",
+  notAllowed: "not-allowed",
+
+  // Policy editor.
+
+  // Banned terms.
+
+  // Audit log.
+
+  // Insights.
+
+  // Users.
 };
 
 export const demo = {

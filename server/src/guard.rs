@@ -251,11 +251,7 @@ pub enum FormProblem {
 /// Checks an `application/x-www-form-urlencoded` body against the fields the endpoint
 /// accepts: no field outside the list, none twice, no `a[]` / `a[b]` forms.
 pub fn check_form(path: &str, body: &[u8]) -> Result<(), FormProblem> {
-    let allowed = app::api::FORM_FIELDS
-        .iter()
-        .find(|(p, _)| *p == path)
-        .map(|(_, fields)| *fields)
-        .ok_or(FormProblem::UnknownEndpoint)?;
+    let allowed = app::api::form_fields(path).ok_or(FormProblem::UnknownEndpoint)?;
     let text = String::from_utf8_lossy(body);
     let mut seen: Vec<&str> = Vec::new();
     for pair in text.split('&').filter(|p| !p.is_empty()) {

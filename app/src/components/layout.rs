@@ -10,6 +10,12 @@ pub fn Layout(children: Children) -> impl IntoView {
     let i18n = use_i18n();
     // Blocking: the name is rendered in place, so it shows without JavaScript too.
     let site = Resource::new_blocking(|| (), |_| site_info());
+    let location = use_location();
+    let is_console = move || {
+        location
+            .pathname
+            .with(|p| p.starts_with(crate::routes::ADMIN))
+    };
     view! {
         <a class="skip-link" href="#main">{t!(i18n, app.skip)}</a>
         <header class="site-header">
@@ -23,7 +29,8 @@ pub fn Layout(children: Children) -> impl IntoView {
                 })}
             </Suspense>
         </header>
-        <main id=ids::MAIN class="card" tabindex="-1">
+        // The console's tables and charts need more room than a form.
+        <main id=ids::MAIN class=move || if is_console() { "card wide" } else { "card" } tabindex="-1">
             {children()}
         </main>
         <footer class="site-footer">

@@ -65,6 +65,11 @@ pub fn AccountPage() -> impl IntoView {
                                         {t!(i18n, account.change_password)}
                                     </a>
                                 </li>
+                                {a.global_admin.then(|| view! {
+                                    <li>
+                                        <a id=ids::ADMIN_LINK href=routes::ADMIN>{t!(i18n, admin.console_link)}</a>
+                                    </li>
+                                })}
                             </ul>
                             <RecoveryLog/>
                         }

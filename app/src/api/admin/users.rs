@@ -1,0 +1,9 @@
+//! The organisation's users, read only, and enabling or disabling an account.
+
+/// The form fields of this area's server functions (see `crate::api::FORM_FIELDS`).
+pub const FORM_FIELDS: &[(&str, &[&str])] = &[];
+
+/// The page a form posting to `endpoint` lives on, for this area's server functions.
+pub fn form_page(_endpoint: &str) -> Option<&'static str> {
+    None
+}
