@@ -2,6 +2,12 @@
 //! with [`require_admin`], which checks the role and names the organisation on the server.
 //! Nothing the browser sends chooses the organisation, so an administrator of one
 //! organisation can't even name another's data.
+pub mod audit;
+pub mod insights;
+pub mod policy;
+pub mod terms;
+pub mod users;
+
 use super::request::RequestMeta;
 use super::state::AppState;
 use super::store::{AuditEvent, Organisation, Role, User, UserStatus};

@@ -9,6 +9,12 @@
 //! server (`POSTGRES_TEST_URL`, which `./dev test` starts).
 mod support;
 
+mod admin_access;
+mod admin_audit;
+mod admin_insights;
+mod admin_policy;
+mod admin_terms;
+mod admin_users;
 mod cli;
 mod config;
 mod delivery;

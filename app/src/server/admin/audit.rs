@@ -1,0 +1,1 @@
+//! The console's audit area, on the server.

@@ -1,0 +1,1 @@
+//! The console's insights area, on the server.

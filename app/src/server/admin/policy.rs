@@ -1,0 +1,1 @@
+//! The console's policy area, on the server.

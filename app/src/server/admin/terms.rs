@@ -1,0 +1,1 @@
+//! The console's terms area, on the server.
