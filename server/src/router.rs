@@ -49,6 +49,7 @@ pub fn router(state: AppState) -> Router {
             guard_cfg.clone(),
             guard::same_origin,
         ))
+        .layer(axum::middleware::from_fn(server_fn_status))
         .layer(axum::middleware::from_fn(guard::strict_forms))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(guard::chinese_is_simplified))
@@ -61,4 +62,34 @@ pub fn router(state: AppState) -> Router {
 
 async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
     handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+}
+
+/// Applies [`with_error_status`] to every server-function answer.
+async fn server_fn_status(req: Request, next: axum::middleware::Next) -> axum::response::Response {
+    let api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if api {
+        with_error_status(res).await
+    } else {
+        res
+    }
+}
+
+/// An error raised before the function body runs (a field that doesn't parse, a missing
+/// one) leaves Leptos' default status, 500. The body is our [`app::error::AppError`] even
+/// then: answer with its own status, so bad input reads as a 400, not as our failure.
+async fn with_error_status(res: axum::response::Response) -> axum::response::Response {
+    if res.status() != http::StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return (http::StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        if let Ok(status) = http::StatusCode::from_u16(error.status()) {
+            parts.status = status;
+        }
+    }
+    axum::response::Response::from_parts(parts, Body::from(bytes))
 }
