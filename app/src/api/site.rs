@@ -15,7 +15,15 @@ pub async fn site_info() -> Result<SiteFacts, AppError> {
     crate::server::request::with_status(
         async move {
             let state = crate::server::app_state()?;
-            let org = state.store.first_org().await?;
+            // A signed-in user sees their own organisation; anyone else the first one.
+            let signed_in = match crate::server::request::current_parts() {
+                Some(parts) => crate::server::session::current_session(&state, &parts).await?,
+                None => None,
+            };
+            let org = match signed_in {
+                Some((user, _)) => state.store.find_org(user.org_id).await?,
+                None => state.store.first_org().await?,
+            };
             Ok(SiteFacts {
                 min_password_length: org
                     .as_ref()

@@ -71,11 +71,18 @@ pub fn with_status<T>(
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"))
     });
+    let endpoint = parts
+        .as_ref()
+        .map(|p| p.uri.path().to_owned())
+        .unwrap_or_default();
+    // A console page calls its functions while it renders: it shows their error itself
+    // ("not allowed"), where a redirect would send an administrator's colleague to sign in.
+    let console_page = endpoint == crate::routes::ADMIN
+        || endpoint.starts_with(&format!("{}/", crate::routes::ADMIN));
+    if console_page {
+        return result;
+    }
     if accepts_html {
-        let endpoint = parts
-            .as_ref()
-            .map(|p| p.uri.path().to_owned())
-            .unwrap_or_default();
         let page = crate::api::form_page(&endpoint);
         // A throwaway origin only to build the query; the Location sent is relative.
         let url = leptos::server_fn::error::ServerFnUrlError::new(&endpoint, error.clone())

@@ -264,7 +264,9 @@ async fn nobody_changes_another_users_password_or_answers(db: Db) {
     // The walk reaches the functions' bodies, not just their doors: the colleague's own
     // password, which they proved with their current one, did change.
     assert_eq!(
-        app.login("colleague@example.com", ATTACKER_PASSWORD).await.status,
+        app.login("colleague@example.com", ATTACKER_PASSWORD)
+            .await
+            .status,
         StatusCode::OK
     );
     // Nobody outside the victim's organisation, and no regular user, changed anything of
@@ -341,6 +343,7 @@ async fn the_console_is_for_administrators_only(db: Db) {
         app::routes::ADMIN_USERS,
     ] {
         let reply = app.get(page, Some(&plain)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{page}");
         assert!(
             reply
                 .body
