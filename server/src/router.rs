@@ -16,6 +16,30 @@ use tower_http::limit::RequestBodyLimitLayer;
 /// Forms here are a few fields; anything larger is refused before it is read.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
+/// The body limit of a request to `path`: [`MAX_BODY_BYTES`], except for the one form
+/// that carries a list, the console's import of banned terms.
+pub fn body_limit(path: &str) -> usize {
+    if path == app::api::admin::terms::import_path() {
+        app::api::admin::terms::MAX_IMPORT_BYTES
+    } else {
+        MAX_BODY_BYTES
+    }
+}
+
+/// Applies [`body_limit`]: a larger declared length is refused before anything is read.
+async fn limit_body(req: Request<Body>, next: axum::middleware::Next) -> axum::response::Response {
+    use tower::{Layer, ServiceExt};
+    let limit = body_limit(req.uri().path());
+    match RequestBodyLimitLayer::new(limit)
+        .layer(next)
+        .oneshot(req)
+        .await
+    {
+        Ok(response) => response.map(Body::new),
+        Err(never) => match never {},
+    }
+}
+
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let mut guard_cfg = GuardConfig::from_public_url(&state.settings.public_url);
@@ -50,7 +74,7 @@ pub fn router(state: AppState) -> Router {
             guard::same_origin,
         ))
         .layer(axum::middleware::from_fn(guard::strict_forms))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(limit_body))
         .layer(axum::middleware::from_fn(guard::chinese_is_simplified))
         .layer(axum::middleware::from_fn_with_state(
             guard_cfg,
