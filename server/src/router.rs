@@ -11,7 +11,6 @@ use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use std::sync::Arc;
-use tower_http::limit::RequestBodyLimitLayer;
 
 /// Forms here are a few fields; anything larger is refused before it is read.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -26,17 +25,32 @@ pub fn body_limit(path: &str) -> usize {
     }
 }
 
-/// Applies [`body_limit`]: a larger declared length is refused before anything is read.
+/// Applies [`body_limit`]: a larger declared length is refused before anything is read,
+/// and a body of undeclared length is read no further than the limit.
 async fn limit_body(req: Request<Body>, next: axum::middleware::Next) -> axum::response::Response {
-    use tower::{Layer, ServiceExt};
     let limit = body_limit(req.uri().path());
-    match RequestBodyLimitLayer::new(limit)
-        .layer(next)
-        .oneshot(req)
-        .await
-    {
-        Ok(response) => response.map(Body::new),
-        Err(never) => match never {},
+    let too_large = || {
+        (
+            http::StatusCode::PAYLOAD_TOO_LARGE,
+            "request body too large",
+        )
+            .into_response()
+    };
+    let declared = req
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return too_large();
+    }
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(_) => too_large(),
     }
 }
 
