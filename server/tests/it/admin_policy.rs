@@ -189,7 +189,8 @@ async fn a_value_out_of_bounds_is_refused_by_name_and_nothing_changes(db: Db) {
         .unwrap()
         .unwrap()
         .policy;
-    let cases: [(&[(&str, &str)], &str, &str); 9] = [
+    type Form<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(Form, &str, &str); 9] = [
         (
             &[("methods_required", "3")],
             "policy_out_of_range",

@@ -115,14 +115,15 @@ pub fn help_desk_link(text: &str) -> Option<HelpDeskLink> {
     if lower.starts_with("mailto:") {
         return Some(HelpDeskLink::Mailto);
     }
-    let scheme = lower.split_once(':').map(|(s, _)| s)?;
-    let looks_like_scheme = scheme
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic())
-        && scheme
+    let looks_like_scheme = lower.split_once(':').is_some_and(|(scheme, _)| {
+        scheme
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c));
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+    });
     (looks_like_scheme || lower.starts_with("//") || lower.starts_with("www."))
         .then_some(HelpDeskLink::Other)
 }
@@ -286,7 +287,8 @@ mod tests {
     #[test]
     fn each_bound_is_refused_by_name() {
         let old = OrgPolicy::default();
-        let cases: [(fn(&mut PolicyForm), &str); 10] = [
+        type Case = (fn(&mut PolicyForm), &'static str);
+        let cases: [Case; 10] = [
             (|f| f.methods_required = "3".into(), "methods_required"),
             (|f| f.methods_required = "0".into(), "methods_required"),
             (
