@@ -1,4 +1,7 @@
 //! The recovery and password policy editor, and the help-desk line the recovery pages show.
+// The save takes the form's fields as arguments, one per knob; the macro's generated
+// client function can only be allowed at module level.
+#![allow(clippy::too_many_arguments)]
 use crate::domain::policy::OrgPolicy;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -39,7 +42,6 @@ pub async fn admin_policy() -> Result<OrgPolicy, AppError> {
 /// Saves the whole form. A checkbox left unticked is simply absent; every number is
 /// taken as typed, so a value out of bounds is refused by name rather than quietly
 /// changed.
-#[allow(clippy::too_many_arguments)]
 #[server(prefix = "/api", endpoint = "admin/policy/save")]
 pub async fn save_policy(
     method_email: Option<String>,
