@@ -234,16 +234,27 @@ pub async fn save(state: &AppState, admin: &Admin, form: PolicyForm) -> Result<(
     Ok(())
 }
 
-/// The help desk of the organisation behind this browser's recovery flow.
+/// The help desk of the organisation behind this browser's recovery flow. A decoy flow
+/// (an identifier that can't recover) has no organisation; where the portal serves just
+/// one, it shows that one's help desk too, so the help desk doesn't tell real accounts
+/// from others. With several organisations a decoy shows none: telling them apart needs
+/// the flow to keep the organisation of the identifier's domain (see the report).
 pub async fn help_desk_for_flow(state: &AppState) -> Result<Option<String>, AppError> {
     let Some(parts) = crate::server::request::current_parts() else {
         return Ok(None);
     };
-    match crate::server::recovery::load(state, &parts).await {
-        Ok(loaded) => Ok(loaded.policy.help_desk),
+    let Ok(loaded) = crate::server::recovery::load(state, &parts).await else {
         // No flow (expired, finished, never started): nothing to add.
-        Err(_) => Ok(None),
+        return Ok(None);
+    };
+    if loaded.user.is_some() {
+        return Ok(loaded.policy.help_desk);
     }
+    let orgs = state.store.list_orgs().await?;
+    Ok(match orgs.as_slice() {
+        [only] => only.policy.help_desk.clone(),
+        _ => None,
+    })
 }
 
 #[cfg(test)]
