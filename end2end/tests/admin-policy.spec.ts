@@ -145,6 +145,19 @@ test("a banned term added by the administrator refuses a new password, and the r
   await settle(page);
   await open(page, routes.adminTerms);
   await expect(byId(page, ids.termsList).locator("tbody tr")).toHaveCount(1);
+  // A good list: read from a file by the page's script, or pasted without one.
+  const list = "Northwind\n\nFabrikam\n";
+  if (test.info().project.use.javaScriptEnabled !== false) {
+    await byId(page, ids.termsImportFile).setInputFiles({ name: "terms.txt", mimeType: "text/plain", buffer: Buffer.from(list) });
+    await expect(byId(page, ids.termsImportText)).toHaveValue(list);
+  } else {
+    await expect(byId(page, ids.termsImportFile)).toHaveCount(0);
+    await byId(page, ids.termsImportText).fill(list);
+  }
+  await byId(page, ids.termsImportSubmit).click();
+  await expect(page).toHaveURL(/\/admin\/terms\?done=imported$/);
+  await settle(page);
+  await expect(byId(page, ids.termsList).locator("tbody tr")).toHaveCount(3);
   await expectAccessible(page);
   await page.context().clearCookies();
 
