@@ -77,6 +77,18 @@ pub enum AppError {
     /// The request never reached the server or its answer could not be read.
     #[error("network")]
     Network,
+    /// A policy value outside its bounds; `field` is the form field's name.
+    #[error("policy value out of range")]
+    PolicyOutOfRange { field: String, min: i64, max: i64 },
+    /// A policy value refused for another reason, which the field's explanation gives.
+    #[error("policy value invalid")]
+    PolicyInvalid { field: String },
+    /// A banned term too short, too long or with control characters; `line` is its line
+    /// in an imported list, 0 for a term added alone.
+    #[error("banned term invalid")]
+    TermInvalid { line: u32 },
+    #[error("too many banned terms")]
+    TooManyTerms { max: u32 },
 }
 
 impl AppError {
@@ -113,6 +125,10 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Internal => "internal",
             AppError::Network => "network",
+            AppError::PolicyOutOfRange { .. } => "policy_out_of_range",
+            AppError::PolicyInvalid { .. } => "policy_invalid",
+            AppError::TermInvalid { .. } => "term_invalid",
+            AppError::TooManyTerms { .. } => "too_many_terms",
         }
     }
 

@@ -115,8 +115,23 @@ pub mod ids {
     pub const NOT_ALLOWED: &str = "not-allowed";
 
     // Policy editor.
+    pub const POLICY_FORM: &str = "policy-form";
+    pub const POLICY_SAVE: &str = "policy-save";
+    pub const POLICY_NOTICE: &str = "policy-notice";
+    pub const POLICY_FIXED: &str = "policy-fixed";
+    pub const HELP_DESK: &str = "help-desk";
 
     // Banned terms.
+    pub const TERMS_ADD_FORM: &str = "terms-add-form";
+    pub const TERMS_ADD: &str = "terms-add";
+    pub const TERMS_ADD_SUBMIT: &str = "terms-add-submit";
+    pub const TERMS_IMPORT_FORM: &str = "terms-import-form";
+    pub const TERMS_IMPORT_TEXT: &str = "terms-import-text";
+    pub const TERMS_IMPORT_FILE: &str = "terms-import-file";
+    pub const TERMS_IMPORT_SUBMIT: &str = "terms-import-submit";
+    pub const TERMS_LIST: &str = "terms-list";
+    pub const TERMS_NOTICE: &str = "terms-notice";
+    pub const TERMS_COUNT: &str = "terms-count";
 
     // Audit log.
 

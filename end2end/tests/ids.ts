@@ -93,8 +93,23 @@ export const ids = {
   notAllowed: "not-allowed",
 
   // Policy editor.
+  policyForm: "policy-form",
+  policySave: "policy-save",
+  policyNotice: "policy-notice",
+  policyFixed: "policy-fixed",
+  helpDesk: "help-desk",
 
   // Banned terms.
+  termsAddForm: "terms-add-form",
+  termsAdd: "terms-add",
+  termsAddSubmit: "terms-add-submit",
+  termsImportForm: "terms-import-form",
+  termsImportText: "terms-import-text",
+  termsImportFile: "terms-import-file",
+  termsImportSubmit: "terms-import-submit",
+  termsList: "terms-list",
+  termsNotice: "terms-notice",
+  termsCount: "terms-count",
 
   // Audit log.
 

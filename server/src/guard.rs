@@ -277,7 +277,7 @@ pub async fn strict_forms(req: Request, next: Next) -> Response {
     }
     let path = req.uri().path().to_owned();
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, crate::router::MAX_BODY_BYTES).await {
+    let bytes = match axum::body::to_bytes(body, crate::router::body_limit(&path)).await {
         Ok(b) => b,
         Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response(),
     };

@@ -11,10 +11,48 @@ use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use std::sync::Arc;
-use tower_http::limit::RequestBodyLimitLayer;
 
 /// Forms here are a few fields; anything larger is refused before it is read.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// The body limit of a request to `path`: [`MAX_BODY_BYTES`], except for the one form
+/// that carries a list, the console's import of banned terms.
+pub fn body_limit(path: &str) -> usize {
+    if path == app::api::admin::terms::import_path() {
+        app::api::admin::terms::MAX_IMPORT_BYTES
+    } else {
+        MAX_BODY_BYTES
+    }
+}
+
+/// Applies [`body_limit`]: a larger declared length is refused before anything is read,
+/// and a body of undeclared length is read no further than the limit.
+async fn limit_body(req: Request<Body>, next: axum::middleware::Next) -> axum::response::Response {
+    let limit = body_limit(req.uri().path());
+    let too_large = || {
+        (
+            http::StatusCode::PAYLOAD_TOO_LARGE,
+            "request body too large",
+        )
+            .into_response()
+    };
+    let declared = req
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return too_large();
+    }
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(_) => too_large(),
+    }
+}
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -51,7 +89,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(server_fn_status))
         .layer(axum::middleware::from_fn(guard::strict_forms))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(limit_body))
         .layer(axum::middleware::from_fn(guard::chinese_is_simplified))
         .layer(axum::middleware::from_fn_with_state(
             guard_cfg,

@@ -49,6 +49,46 @@ pub fn error_text(i18n: leptos_i18n::I18nContext<Locale>, error: &AppError) -> S
         AppError::NotFound => t_string!(i18n, errors.not_found).to_string(),
         AppError::Internal => t_string!(i18n, errors.internal).to_string(),
         AppError::Network => t_string!(i18n, errors.network).to_string(),
+        AppError::PolicyOutOfRange { field, min, max } => {
+            let field = crate::pages::admin::policy::field_label(i18n, field);
+            t_string!(
+                i18n,
+                errors.policy_out_of_range,
+                field = field.as_str(),
+                min = *min,
+                max = *max
+            )
+            .to_string()
+        }
+        AppError::PolicyInvalid { field } => {
+            let label = crate::pages::admin::policy::field_label(i18n, field);
+            let hint = crate::pages::admin::policy::field_hint(i18n, field);
+            t_string!(
+                i18n,
+                errors.policy_invalid,
+                field = label.as_str(),
+                hint = hint.as_str()
+            )
+            .to_string()
+        }
+        AppError::TermInvalid { line } => {
+            let (min, max) = crate::domain::password::CUSTOM_TERM_CHARS;
+            if *line == 0 {
+                t_string!(i18n, errors.term_invalid, min = min, max = max).to_string()
+            } else {
+                t_string!(
+                    i18n,
+                    errors.term_invalid_line,
+                    line = *line,
+                    min = min,
+                    max = max
+                )
+                .to_string()
+            }
+        }
+        AppError::TooManyTerms { max } => {
+            t_string!(i18n, errors.too_many_terms, max = *max).to_string()
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use super::store::users::OwnPasswordChange;
 use super::store::{Organisation, User};
 use crate::domain::password::banned::BannedTerms;
 use crate::domain::password::{
-    check_new_password, normalize_password, PasswordProblem, PasswordRules, MAX_INPUT_BYTES,
+    normalize_password, PasswordProblem, PasswordRules, MAX_INPUT_BYTES,
 };
 use crate::domain::secret::SecretString;
 use crate::error::AppError;
@@ -76,7 +76,15 @@ pub async fn change_own_password(state: &AppState, c: &OwnChange<'_>) -> Result<
     let user = c.user;
     let (rules, org) = rules_for(state, user).await?;
     let custom = BannedTerms::new(&rules.custom_terms);
-    let normalized = check_new_password(c.new.expose(), c.confirm.expose(), &rules, &custom)?;
+    let normalized = super::admin::terms::check_new_password_counted(
+        state,
+        org.id,
+        c.new.expose(),
+        c.confirm.expose(),
+        &rules,
+        &custom,
+    )
+    .await?;
     let Some(old_hash) = user.password_hash.as_deref() else {
         return Err(AppError::CurrentPasswordWrong);
     };

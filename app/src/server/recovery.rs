@@ -976,14 +976,21 @@ pub async fn set_password(
     meta: &RequestMeta,
 ) -> Result<(), AppError> {
     use crate::domain::password::banned::BannedTerms;
-    use crate::domain::password::check_new_password;
     let loaded = load(state, parts).await?;
     let now = state.now();
     let next = transition(&loaded.flow, Event::PasswordSet, now).map_err(flow_error)?;
     let user = loaded.user.as_ref().ok_or(AppError::Internal)?;
     let (rules, org) = super::password::rules_for(state, user).await?;
     let custom = BannedTerms::new(&rules.custom_terms);
-    check_new_password(new.expose(), confirm.expose(), &rules, &custom)?;
+    super::admin::terms::check_new_password_counted(
+        state,
+        org.id,
+        new.expose(),
+        confirm.expose(),
+        &rules,
+        &custom,
+    )
+    .await?;
     super::password::check_history(state, user, new, org.policy.password_history).await?;
     let hash = state.hasher.hash(new).await?;
     finish(

@@ -13,6 +13,7 @@ pub mod password_policy;
 pub mod pow;
 pub mod recovery;
 pub mod sessions;
+pub mod term_rejections;
 pub mod users;
 
 pub use audit::AuditEvent;

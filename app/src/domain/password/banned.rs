@@ -256,6 +256,33 @@ impl BannedTerms {
     }
 }
 
+impl BannedTerms {
+    /// Whether an NFKC-normalised text holds one of the terms, found as [`screen`] finds
+    /// them (one edit allowed).
+    pub fn matches_in(&self, nfkc_text: &str) -> bool {
+        let text: Vec<char> = screening_chars(nfkc_text).collect();
+        let mut hit = false;
+        for start in 0..text.len() {
+            self.matches_from(&text, start, &mut |_| hit = true);
+            if hit {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// The terms of `terms` that an NFKC-normalised password holds, as [`screen`] finds them:
+/// which of an organisation's terms a refused password ran into. One small index per
+/// term, so only worth it once a password has been refused.
+pub fn matching_terms<'a>(terms: &'a [String], nfkc_password: &str) -> Vec<&'a str> {
+    terms
+        .iter()
+        .filter(|term| BannedTerms::new([term.as_str()]).matches_in(nfkc_password))
+        .map(String::as_str)
+        .collect()
+}
+
 impl Default for BannedTerms {
     fn default() -> Self {
         BannedTerms::new(std::iter::empty::<&str>())
@@ -682,6 +709,28 @@ mod tests {
         assert_eq!(score_with("xl2ea", &["1234"], &[]), screening(2, &[Common]));
         // Lower-casing may lengthen a term: "İ" is two characters in lower case.
         assert_eq!(terms(&["İab"]).len(), 1);
+    }
+
+    #[test]
+    fn matching_terms_name_the_organisation_terms_found() {
+        let terms = vec![
+            "Contoso".to_owned(),
+            "Fabrikam".to_owned(),
+            "zebra".to_owned(),
+        ];
+        assert_eq!(
+            matching_terms(&terms, "C0nt0s0-rocks-2026"),
+            vec!["Contoso"]
+        );
+        // One edit away still counts, as in the screening.
+        assert_eq!(
+            matching_terms(&terms, "fabrikan and contosso"),
+            vec!["Contoso", "Fabrikam"]
+        );
+        assert!(matching_terms(&terms, "violet quartz lantern").is_empty());
+        assert!(BannedTerms::new(["zebra"]).matches_in("my ZEBRA!"));
+        assert!(!BannedTerms::new(["zebra"]).matches_in(""));
+        assert!(!BannedTerms::default().matches_in("zebra"));
     }
 
     #[test]

@@ -4,6 +4,7 @@ use crate::api::recovery::set_password::{recovery_password_rules, SetRecoveredPa
 use crate::components::{FormError, NewPasswordFields};
 use crate::error::AppError;
 use crate::i18n::*;
+use crate::pages::admin::policy::HelpDesk;
 use crate::routes::ids;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -39,5 +40,6 @@ pub fn RecoverPasswordPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <HelpDesk/>
     }
 }

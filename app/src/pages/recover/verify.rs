@@ -8,6 +8,7 @@ use crate::api::recovery::{ChallengeView, GateView};
 use crate::components::FormError;
 use crate::domain::policy::MethodKind;
 use crate::i18n::*;
+use crate::pages::admin::policy::HelpDesk;
 use crate::pages::security::questions::question_text;
 use crate::routes::{self, ids};
 use leptos::prelude::*;
@@ -103,6 +104,7 @@ pub fn RecoverVerifyPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <HelpDesk/>
         <p class="aside">
             <a href=routes::LOGIN>{t!(i18n, recover.back)}</a>
         </p>

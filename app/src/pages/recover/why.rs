@@ -4,6 +4,7 @@ use crate::api::recovery::start::ChoosePurpose;
 use crate::api::recovery::verify::recovery_flow;
 use crate::components::FormError;
 use crate::i18n::*;
+use crate::pages::admin::policy::HelpDesk;
 use crate::routes::ids;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -44,5 +45,6 @@ pub fn RecoverWhyPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <HelpDesk/>
     }
 }
