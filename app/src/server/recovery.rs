@@ -170,13 +170,19 @@ fn event(now: i64, action: &str, outcome: &str, meta: &RequestMeta, loaded: &Loa
 async fn subject(
     state: &AppState,
     canonical: &str,
-) -> Result<(Option<User>, OrgPolicy, u8), AppError> {
+) -> Result<(Option<User>, Option<i64>, u8), AppError> {
     let Some(user) = state.store.find_user_by_email(canonical).await? else {
-        return Ok((
-            None,
-            OrgPolicy::default(),
-            OrgPolicy::default().methods_required,
-        ));
+        // A decoy follows the policy of the organisation owning the address's domain, so
+        // "step 1 of 2" reads the same for a stranger as for a real account there. Which
+        // domains belong to which organisation is no secret; which accounts exist is.
+        let domain = canonical
+            .rsplit_once('@')
+            .map(|(_, d)| d)
+            .unwrap_or_default();
+        return Ok(match state.store.find_org_by_domain(domain).await? {
+            Some(org) => (None, Some(org.id), required_methods(&org.policy, false)),
+            None => (None, None, OrgPolicy::default().methods_required),
+        });
     };
     let org = state
         .store
@@ -186,7 +192,7 @@ async fn subject(
     let admin = user.role == Role::GlobalAdmin;
     let mut required = required_methods(&org.policy, admin);
     if user.status == UserStatus::Disabled {
-        return Ok((None, org.policy, required));
+        return Ok((None, Some(org.id), required));
     }
     let gates = real_gates(state, &user, &org.policy).await?;
     // Whoever has an authenticator, and a frozen account, always needs two gates: a
@@ -206,9 +212,9 @@ async fn subject(
         .collect::<std::collections::BTreeSet<_>>()
         .len();
     if strong == 0 || distinct < usize::from(required) {
-        return Ok((None, org.policy, required));
+        return Ok((None, Some(org.id), required));
     }
-    Ok((Some(user), org.policy, required))
+    Ok((Some(user), Some(org.id), required))
 }
 
 /// The account's registered, verified methods that its policy allows for recovery.
@@ -308,12 +314,13 @@ pub async fn start(
         .await?;
     }
     let now = state.now();
-    let (user, _policy, required) = subject(state, &canonical).await?;
+    let (user, org_id, required) = subject(state, &canonical).await?;
     let subject_mac = state.keys.mac_hex("recovery-subject", canonical.as_bytes());
     let flow = Flow::new(required, now);
     let row = FlowRow {
         id: 0,
         user_id: user.as_ref().map(|u| u.id),
+        org_id,
         subject_mac,
         state: flow.state.as_str().to_owned(),
         purpose: None,
@@ -367,7 +374,19 @@ pub async fn load(state: &AppState, parts: &Parts) -> Result<Loaded, AppError> {
                 .ok_or(AppError::Internal)?;
             (Some(user), org.policy)
         }
-        None => (None, OrgPolicy::default()),
+        // A decoy: its organisation's policy, as for a real account of it.
+        None => match row.org_id {
+            Some(org_id) => (
+                None,
+                state
+                    .store
+                    .find_org(org_id)
+                    .await?
+                    .map(|o| o.policy)
+                    .unwrap_or_default(),
+            ),
+            None => (None, OrgPolicy::default()),
+        },
     };
     Ok(Loaded {
         row,

@@ -406,8 +406,23 @@ async fn two_methods_required_makes_a_users_recovery_need_two_gates(db: Db) {
     let (after, help) = recovery_view(&t, "anna@example.com").await;
     assert_eq!(after, 2, "the recovery follows the saved policy");
     assert_eq!(help, "Call 555 0100");
-    // The one organisation's help desk shows for an identifier that can't recover too:
-    // it tells nobody which accounts exist.
-    let (_, help) = recovery_view(&t, "nobody@example.com").await;
+    // An identifier of the same domain that can't recover reads the same (gates and help
+    // desk): the policy tells nobody which accounts exist.
+    let (decoy, help) = recovery_view(&t, "nobody@example.com").await;
+    assert_eq!(decoy, 2);
     assert_eq!(help, "Call 555 0100");
+    // Another organisation's domain follows that organisation's own policy.
+    t.state
+        .store
+        .create_org(
+            "second",
+            "Second Org",
+            &["second.example".to_owned()],
+            START,
+        )
+        .await
+        .unwrap();
+    let (decoy, help) = recovery_view(&t, "nobody@second.example").await;
+    assert_eq!(decoy, 1);
+    assert_eq!(help, serde_json::Value::Null);
 }

@@ -234,11 +234,9 @@ pub async fn save(state: &AppState, admin: &Admin, form: PolicyForm) -> Result<(
     Ok(())
 }
 
-/// The help desk of the organisation behind this browser's recovery flow. A decoy flow
-/// (an identifier that can't recover) has no organisation; where the portal serves just
-/// one, it shows that one's help desk too, so the help desk doesn't tell real accounts
-/// from others. With several organisations a decoy shows none: telling them apart needs
-/// the flow to keep the organisation of the identifier's domain (see the report).
+/// The help desk of the organisation behind this browser's recovery flow: for a decoy
+/// flow, the organisation owning the identifier's domain, so the help desk doesn't tell
+/// real accounts from others.
 pub async fn help_desk_for_flow(state: &AppState) -> Result<Option<String>, AppError> {
     let Some(parts) = crate::server::request::current_parts() else {
         return Ok(None);
@@ -247,14 +245,9 @@ pub async fn help_desk_for_flow(state: &AppState) -> Result<Option<String>, AppE
         // No flow (expired, finished, never started): nothing to add.
         return Ok(None);
     };
-    if loaded.user.is_some() {
-        return Ok(loaded.policy.help_desk);
-    }
-    let orgs = state.store.list_orgs().await?;
-    Ok(match orgs.as_slice() {
-        [only] => only.policy.help_desk.clone(),
-        _ => None,
-    })
+    // A decoy flow carries the organisation of the address's domain: the same help desk
+    // as a real account of it.
+    Ok(loaded.policy.help_desk)
 }
 
 #[cfg(test)]

@@ -103,6 +103,21 @@ impl Store {
         self.with_domains(row).await
     }
 
+    /// The organisation that owns this (verified) e-mail domain.
+    pub async fn find_org_by_domain(
+        &self,
+        domain: &str,
+    ) -> Result<Option<Organisation>, StoreError> {
+        let row: Option<OrgRow> = sqlx::query_as(
+            "SELECT o.id, o.slug, o.name, o.policy FROM organisations o \
+             JOIN organisation_domains d ON d.org_id = o.id WHERE d.domain = $1",
+        )
+        .bind(domain)
+        .fetch_optional(self.pool())
+        .await?;
+        self.with_domains(row).await
+    }
+
     /// The organisation shown on pages before anyone signs in: the oldest one.
     pub async fn first_org(&self) -> Result<Option<Organisation>, StoreError> {
         let row: Option<OrgRow> =

@@ -11,6 +11,9 @@ use sqlx::Row;
 pub struct FlowRow {
     pub id: i64,
     pub user_id: Option<i64>,
+    /// The organisation whose policy the flow follows (for a decoy too); `None` when the
+    /// identifier's domain belongs to no organisation.
+    pub org_id: Option<i64>,
     pub subject_mac: String,
     pub state: String,
     pub purpose: Option<String>,
@@ -36,13 +39,14 @@ impl std::fmt::Debug for FlowRow {
     }
 }
 
-const FLOW_COLUMNS: &str = "id, user_id, subject_mac, state, purpose, required, passed, \
+const FLOW_COLUMNS: &str = "id, user_id, org_id, subject_mac, state, purpose, required, passed, \
     challenge, challenge_method_id, questions, ip, version, created_at, expires_at";
 
 fn flow_from_row(row: &sqlx::any::AnyRow) -> Result<FlowRow, sqlx::Error> {
     Ok(FlowRow {
         id: row.try_get("id")?,
         user_id: row.try_get("user_id")?,
+        org_id: row.try_get("org_id")?,
         subject_mac: row.try_get("subject_mac")?,
         state: row.try_get("state")?,
         purpose: row.try_get("purpose")?,
@@ -83,8 +87,8 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO recovery_flows (token_hash, user_id, subject_mac, state, purpose, \
-             required, passed, ip, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+             required, passed, ip, created_at, expires_at, org_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(token_hash)
         .bind(flow.user_id)
@@ -96,6 +100,7 @@ impl Store {
         .bind(&flow.ip)
         .bind(flow.created_at)
         .bind(flow.expires_at)
+        .bind(flow.org_id)
         .fetch_one(&mut *tx)
         .await?;
         append(&mut *tx, audit).await?;
