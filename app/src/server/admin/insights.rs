@@ -116,7 +116,7 @@ fn draw(locale: Locale, days: u32, t: &Tally, registered: u32, unregistered: usi
     let activity = chart::columns(
         &Frame {
             id: "chart-activity",
-            title: &td_string!(locale, admin_insights.activity_title).to_string(),
+            title: td_string!(locale, admin_insights.activity_title),
             desc: &td_string!(
                 locale,
                 admin_insights.activity_desc,
@@ -142,7 +142,7 @@ fn draw(locale: Locale, days: u32, t: &Tally, registered: u32, unregistered: usi
     let blocked_chart = chart::columns(
         &Frame {
             id: "chart-blocked",
-            title: &td_string!(locale, admin_insights.blocked_title).to_string(),
+            title: td_string!(locale, admin_insights.blocked_title),
             desc: &td_string!(
                 locale,
                 admin_insights.blocked_desc,
@@ -173,7 +173,7 @@ fn draw(locale: Locale, days: u32, t: &Tally, registered: u32, unregistered: usi
     let funnel = chart::rows(
         &Frame {
             id: "chart-funnel",
-            title: &td_string!(locale, admin_insights.funnel_title).to_string(),
+            title: td_string!(locale, admin_insights.funnel_title),
             desc: &td_string!(
                 locale,
                 admin_insights.funnel_desc,
@@ -201,7 +201,7 @@ fn draw(locale: Locale, days: u32, t: &Tally, registered: u32, unregistered: usi
     let methods_chart = chart::rows(
         &Frame {
             id: "chart-methods",
-            title: &td_string!(locale, admin_insights.methods_title).to_string(),
+            title: td_string!(locale, admin_insights.methods_title),
             desc: &td_string!(
                 locale,
                 admin_insights.methods_desc,
@@ -228,7 +228,7 @@ fn draw(locale: Locale, days: u32, t: &Tally, registered: u32, unregistered: usi
     let registration = chart::donut(
         &Frame {
             id: "chart-registration",
-            title: &td_string!(locale, admin_insights.registration_title).to_string(),
+            title: td_string!(locale, admin_insights.registration_title),
             desc: &td_string!(
                 locale,
                 admin_insights.registration_desc,
