@@ -136,8 +136,22 @@ pub mod ids {
     // Audit log.
 
     // Insights.
+    pub const INSIGHTS_PERIOD: &str = "insights-period";
+    pub const INSIGHTS_ACTIVITY: &str = "insights-activity";
+    pub const INSIGHTS_FUNNEL: &str = "insights-funnel";
+    pub const INSIGHTS_METHODS: &str = "insights-methods";
+    pub const INSIGHTS_BLOCKED: &str = "insights-blocked";
+    pub const INSIGHTS_REGISTRATION: &str = "insights-registration";
+    pub const INSIGHTS_UNREGISTERED: &str = "insights-unregistered";
 
     // Users.
+    pub const USERS_SEARCH: &str = "users-search";
+    pub const USERS_QUERY: &str = "users-q";
+    pub const USERS_ROLE: &str = "users-role";
+    pub const USERS_STATUS: &str = "users-status";
+    pub const USERS_TABLE: &str = "users-table";
+    pub const USERS_NOTICE: &str = "users-notice";
+    pub const USERS_PAGES: &str = "users-pages";
 }
 
 /// The path without its leading slash, as a router segment.

@@ -114,12 +114,28 @@ export const ids = {
   // Audit log.
 
   // Insights.
+  insightsPeriod: "insights-period",
+  insightsActivity: "insights-activity",
+  insightsFunnel: "insights-funnel",
+  insightsMethods: "insights-methods",
+  insightsBlocked: "insights-blocked",
+  insightsRegistration: "insights-registration",
+  insightsUnregistered: "insights-unregistered",
 
   // Users.
+  usersSearch: "users-search",
+  usersQuery: "users-q",
+  usersRole: "users-role",
+  usersStatus: "users-status",
+  usersTable: "users-table",
+  usersNotice: "users-notice",
+  usersPages: "users-pages",
 };
 
 export const demo = {
   user: { email: "anna.rossi@example.com", password: "correct horse battery staple", name: "Anna Rossi" },
   admin: { email: "admin@example.com", password: "admin demo passphrase 2026" },
   org: "Contoso Demo",
+  otherAdmin: { email: "admin@fabrikam.example", password: "fabrikam admin passphrase 2026" },
+  otherOrg: "Fabrikam Demo",
 };

@@ -2,7 +2,7 @@
 //! new hire with a temporary password. Created once, on an empty database.
 use app::domain::secret::SecretString;
 use app::server::store::methods::ContactKind;
-use app::server::store::{NewUser, Role};
+use app::server::store::{AuditEvent, NewUser, Role};
 use app::server::AppState;
 
 pub const ORG_SLUG: &str = "demo";
@@ -13,6 +13,12 @@ pub const NEW_HIRE_EMAIL: &str = "li.wei@example.com";
 pub const USER_PASSWORD: &str = "correct horse battery staple";
 pub const ADMIN_PASSWORD: &str = "admin demo passphrase 2026";
 pub const NEW_HIRE_PASSWORD: &str = "temporary demo password";
+/// A second organisation, so that an administrator of another organisation can be seen
+/// to be refused.
+pub const OTHER_ORG_SLUG: &str = "fabrikam";
+pub const OTHER_ADMIN_EMAIL: &str = "admin@fabrikam.example";
+pub const OTHER_ADMIN_PASSWORD: &str = "fabrikam admin passphrase 2026";
+pub const OTHER_USER_EMAIL: &str = "sam.lee@fabrikam.example";
 
 /// Seeds the demo if the database has no organisation yet. Returns whether it did.
 pub async fn seed(state: &AppState) -> Result<bool, app::error::AppError> {
@@ -53,6 +59,7 @@ pub async fn seed(state: &AppState) -> Result<bool, app::error::AppError> {
             true,
         ),
     ];
+    let mut anna = None;
     for (email, name, given, family, role, password, must_change) in people {
         let hash = state.hasher.hash(&SecretString::new(password)).await?;
         let id = state
@@ -85,8 +92,112 @@ pub async fn seed(state: &AppState) -> Result<bool, app::error::AppError> {
         for (kind, value) in methods {
             state.store.add_demo_method(id, *kind, value, now).await?;
         }
+        if email == USER_EMAIL {
+            anna = Some(id);
+        }
     }
+    if let Some(anna) = anna {
+        seed_activity(state, org.id, anna, now).await?;
+    }
+    seed_other_org(state, now).await?;
     Ok(true)
+}
+
+/// A few recoveries of Anna's in the last days, so the console's charts are not empty.
+async fn seed_activity(
+    state: &AppState,
+    org_id: i64,
+    anna: i64,
+    now: i64,
+) -> Result<(), app::error::AppError> {
+    let day = 86_400;
+    let steps: &[(i64, &str, &str, &str)] = &[
+        (5 * day, "recovery.start", "success", ""),
+        (5 * day - 60, "recovery.purpose", "success", "reset"),
+        (5 * day - 120, "recovery.gate", "success", "email"),
+        (5 * day - 180, "recovery.reset", "success", "email"),
+        (2 * day, "recovery.start", "success", ""),
+        (2 * day - 60, "recovery.purpose", "success", "unlock"),
+        (2 * day - 120, "recovery.gate", "failure", "email"),
+        (2 * day - 180, "recovery.unlock", "success", "email"),
+        (day, "recovery.start", "success", ""),
+        (day - 60, "recovery.paused", "failure", "0"),
+        (day - 120, "signin", "failure", "locked"),
+    ];
+    for (ago, action, outcome, detail) in steps {
+        state
+            .store
+            .audit(&AuditEvent {
+                at: now - ago,
+                org_id: Some(org_id),
+                actor: "anonymous".into(),
+                subject_user_id: Some(anna),
+                action: (*action).into(),
+                outcome: (*outcome).into(),
+                ip: "192.0.2.10".into(),
+                detail: (*detail).into(),
+                ..AuditEvent::default()
+            })
+            .await?;
+    }
+    Ok(())
+}
+
+/// Fabrikam Demo: its own administrator and one user.
+async fn seed_other_org(state: &AppState, now: i64) -> Result<(), app::error::AppError> {
+    let org = state
+        .store
+        .create_org(
+            OTHER_ORG_SLUG,
+            "Fabrikam Demo",
+            &["fabrikam.example".to_owned()],
+            now,
+        )
+        .await?;
+    let people = [
+        (
+            OTHER_ADMIN_EMAIL,
+            "Fay Admin",
+            "Fay",
+            "Admin",
+            Role::GlobalAdmin,
+        ),
+        (OTHER_USER_EMAIL, "Sam Lee", "Sam", "Lee", Role::User),
+    ];
+    for (email, name, given, family, role) in people {
+        let password = match role {
+            Role::GlobalAdmin => OTHER_ADMIN_PASSWORD,
+            Role::User => USER_PASSWORD,
+        };
+        let hash = state.hasher.hash(&SecretString::new(password)).await?;
+        let id = state
+            .store
+            .create_user(
+                &NewUser {
+                    org_id: org.id,
+                    email: email.to_owned(),
+                    email_canonical: email.to_owned(),
+                    display_name: name.to_owned(),
+                    given_name: given.to_owned(),
+                    family_name: family.to_owned(),
+                    role,
+                    password_hash: Some(hash),
+                    must_change_password: false,
+                },
+                now,
+            )
+            .await?;
+        if role == Role::GlobalAdmin {
+            // Two methods, so the administrator goes straight to the console.
+            for (kind, value) in [
+                (ContactKind::Email, "fay.home@example.net"),
+                (ContactKind::Sms, "+393337654321"),
+            ] {
+                state.store.add_demo_method(id, kind, value, now).await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 pub fn banner(public_url: &str) -> String {
@@ -95,6 +206,7 @@ pub fn banner(public_url: &str) -> String {
          Sign in as {USER_EMAIL} / {USER_PASSWORD:?} (user)\n\
          or {ADMIN_EMAIL} / {ADMIN_PASSWORD:?} (global administrator)\n\
          or {NEW_HIRE_EMAIL} / {NEW_HIRE_PASSWORD:?} (temporary password, must change)\n\
+         or {OTHER_ADMIN_EMAIL} / {OTHER_ADMIN_PASSWORD:?} (administrator of another organisation)\n\
          Development mailbox: {public_url}/dev/mailbox"
     )
 }

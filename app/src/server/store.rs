@@ -6,6 +6,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};
 
 pub mod audit;
+pub mod insights;
 pub mod methods;
 pub mod orgs;
 pub mod outbox;

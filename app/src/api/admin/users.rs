@@ -1,9 +1,136 @@
-//! The organisation's users, read only, and enabling or disabling an account.
+//! The organisation's users, read only, and enabling or disabling an account. Nothing
+//! here can set, reset or show a password, a code or an answer: the list carries method
+//! TYPES only, never their values.
+use crate::domain::policy::MethodKind;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use serde::{Deserialize, Serialize};
+
+/// Users per page of the list.
+pub const PAGE_SIZE: u32 = 25;
+/// The longest search text taken.
+pub const MAX_SEARCH: usize = 200;
+
+/// One user as the list shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub admin: bool,
+    pub active: bool,
+    /// The kinds of method registered and usable, never their values.
+    pub methods: Vec<MethodKind>,
+    /// Enough methods to recover on their own under the policy.
+    pub can_recover: bool,
+    /// `YYYY-MM-DD HH:MM` (UTC).
+    pub last_signin: Option<String>,
+    pub last_recovery: Option<String>,
+    /// The administrator looking at the list.
+    pub is_self: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsersView {
+    pub rows: Vec<UserRow>,
+    pub total: u32,
+    /// 1-based, within `1..=pages`.
+    pub page: u32,
+    pub pages: u32,
+}
+
+/// The role and status filters' accepted values ("" for any).
+pub const ROLES: [&str; 3] = ["", "user", "global_admin"];
+pub const STATUSES: [&str; 3] = ["", "active", "disabled"];
+
+#[server(prefix = "/api", endpoint = "admin/users/list")]
+pub async fn admin_users(
+    q: Option<String>,
+    role: Option<String>,
+    status: Option<String>,
+    page: Option<u32>,
+) -> Result<UsersView, AppError> {
+    use crate::server::store::insights::UserSearch;
+    super::console_status(
+        async move {
+            let state = crate::server::app_state()?;
+            let admin = crate::server::admin::require_admin(&state).await?;
+            let search = UserSearch {
+                text: q.unwrap_or_default(),
+                role: role.unwrap_or_default(),
+                status: status.unwrap_or_default(),
+            };
+            if search.text.chars().count() > MAX_SEARCH
+                || !ROLES.contains(&search.role.as_str())
+                || !STATUSES.contains(&search.status.as_str())
+            {
+                return Err(AppError::InvalidInput);
+            }
+            crate::server::admin::users::list(&state, &admin, &search, page.unwrap_or(1)).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "admin/users/disable")]
+pub async fn disable_user(user: i64) -> Result<(), AppError> {
+    use crate::server::store::UserStatus;
+    super::console_status(
+        async move {
+            let state = crate::server::app_state()?;
+            let admin = crate::server::admin::require_admin(&state).await?;
+            let locale = leptos_i18n::locale::resolve_locale();
+            let email = crate::server::admin::users::set_status(
+                &state,
+                &admin,
+                user,
+                UserStatus::Disabled,
+                locale,
+            )
+            .await?;
+            leptos_axum::redirect(&crate::server::admin::users::done_path("disabled", &email));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "admin/users/enable")]
+pub async fn enable_user(user: i64) -> Result<(), AppError> {
+    use crate::server::store::UserStatus;
+    super::console_status(
+        async move {
+            let state = crate::server::app_state()?;
+            let admin = crate::server::admin::require_admin(&state).await?;
+            let locale = leptos_i18n::locale::resolve_locale();
+            let email = crate::server::admin::users::set_status(
+                &state,
+                &admin,
+                user,
+                UserStatus::Active,
+                locale,
+            )
+            .await?;
+            leptos_axum::redirect(&crate::server::admin::users::done_path("enabled", &email));
+            Ok(())
+        }
+        .await,
+    )
+}
 
 /// The form fields of this area's server functions (see `crate::api::FORM_FIELDS`).
-pub const FORM_FIELDS: &[(&str, &[&str])] = &[];
+pub const FORM_FIELDS: &[(&str, &[&str])] = &[
+    (
+        <AdminUsers as ServerFn>::PATH,
+        &["q", "role", "status", "page"],
+    ),
+    (<DisableUser as ServerFn>::PATH, &["user"]),
+    (<EnableUser as ServerFn>::PATH, &["user"]),
+];
 
 /// The page a form posting to `endpoint` lives on, for this area's server functions.
-pub fn form_page(_endpoint: &str) -> Option<&'static str> {
-    None
+pub fn form_page(endpoint: &str) -> Option<&'static str> {
+    (endpoint == <DisableUser as ServerFn>::PATH || endpoint == <EnableUser as ServerFn>::PATH)
+        .then_some(crate::routes::ADMIN_USERS)
 }
