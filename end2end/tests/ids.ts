@@ -97,6 +97,21 @@ export const ids = {
   // Banned terms.
 
   // Audit log.
+  auditForm: "audit-form",
+  auditFrom: "audit-from",
+  auditTo: "audit-to",
+  auditUser: "audit-user",
+  auditActivity: "audit-activity",
+  auditOutcome: "audit-outcome",
+  auditIp: "audit-ip",
+  auditTz: "audit-tz",
+  auditApply: "audit-apply",
+  auditProblems: "audit-problems",
+  auditTable: "audit-table",
+  auditEmpty: "audit-empty",
+  auditNewer: "audit-newer",
+  auditOlder: "audit-older",
+  auditCsv: "audit-csv",
 
   // Insights.
 
