@@ -130,6 +130,7 @@ pub mod ids {
     pub const AUDIT_APPLY: &str = "audit-apply";
     pub const AUDIT_PROBLEMS: &str = "audit-problems";
     pub const AUDIT_TABLE: &str = "audit-table";
+    pub const AUDIT_CAPTION: &str = "audit-caption";
     pub const AUDIT_EMPTY: &str = "audit-empty";
     pub const AUDIT_NEWER: &str = "audit-newer";
     pub const AUDIT_OLDER: &str = "audit-older";

@@ -108,6 +108,7 @@ export const ids = {
   auditApply: "audit-apply",
   auditProblems: "audit-problems",
   auditTable: "audit-table",
+  auditCaption: "audit-caption",
   auditEmpty: "audit-empty",
   auditNewer: "audit-newer",
   auditOlder: "audit-older",

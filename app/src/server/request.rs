@@ -65,11 +65,15 @@ pub fn with_status<T>(
         return result;
     };
     let parts = current_parts();
+    // Only a form post is sent back to its page: a server function called while the
+    // server renders a page (a GET) answers with its status, and the page shows the error
+    // (a redirect there would replace e.g. the console's "not allowed" page).
     let accepts_html = parts.as_ref().is_some_and(|p| {
-        p.headers
-            .get(http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"))
+        p.method == http::Method::POST
+            && p.headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
     });
     if accepts_html {
         let endpoint = parts

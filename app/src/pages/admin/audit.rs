@@ -267,9 +267,11 @@ fn Events(
     });
     view! {
         {download}
-        <div class="table-scroll">
+        // A wide table scrolls sideways inside its region, which keyboard users can focus
+        // to scroll it.
+        <div class="table-scroll" role="region" tabindex="0" aria-labelledby=ids::AUDIT_CAPTION>
             <table id=ids::AUDIT_TABLE class="log audit-log">
-                <caption>{move || t_string!(i18n, admin_audit.caption, zone = zone_label()).to_string()}</caption>
+                <caption id=ids::AUDIT_CAPTION>{move || t_string!(i18n, admin_audit.caption, zone = zone_label()).to_string()}</caption>
                 <thead><tr>{headings}</tr></thead>
                 <tbody>{rows}</tbody>
             </table>
