@@ -198,13 +198,12 @@ fn parse_ip(raw: &str) -> Option<IpMatch> {
             .chars()
             .all(|c| c.is_ascii_hexdigit() || c == '.' || c == ':');
     let text = text.to_ascii_lowercase();
-    ok.then(|| {
-        if prefix {
-            IpMatch::StartsWith(text)
-        } else {
-            IpMatch::Exactly(text)
-        }
-    })
+    let matched = if prefix {
+        IpMatch::StartsWith(text)
+    } else {
+        IpMatch::Exactly(text)
+    };
+    ok.then_some(matched)
 }
 
 fn parse_cursor(raw: &str) -> Option<i64> {
