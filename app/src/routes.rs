@@ -134,6 +134,22 @@ pub mod ids {
     pub const TERMS_COUNT: &str = "terms-count";
 
     // Audit log.
+    pub const AUDIT_FORM: &str = "audit-form";
+    pub const AUDIT_FROM: &str = "audit-from";
+    pub const AUDIT_TO: &str = "audit-to";
+    pub const AUDIT_USER: &str = "audit-user";
+    pub const AUDIT_ACTIVITY: &str = "audit-activity";
+    pub const AUDIT_OUTCOME: &str = "audit-outcome";
+    pub const AUDIT_IP: &str = "audit-ip";
+    pub const AUDIT_TZ: &str = "audit-tz";
+    pub const AUDIT_APPLY: &str = "audit-apply";
+    pub const AUDIT_PROBLEMS: &str = "audit-problems";
+    pub const AUDIT_TABLE: &str = "audit-table";
+    pub const AUDIT_CAPTION: &str = "audit-caption";
+    pub const AUDIT_EMPTY: &str = "audit-empty";
+    pub const AUDIT_NEWER: &str = "audit-newer";
+    pub const AUDIT_OLDER: &str = "audit-older";
+    pub const AUDIT_CSV: &str = "audit-csv";
 
     // Insights.
     pub const INSIGHTS_PERIOD: &str = "insights-period";

@@ -112,6 +112,22 @@ export const ids = {
   termsCount: "terms-count",
 
   // Audit log.
+  auditForm: "audit-form",
+  auditFrom: "audit-from",
+  auditTo: "audit-to",
+  auditUser: "audit-user",
+  auditActivity: "audit-activity",
+  auditOutcome: "audit-outcome",
+  auditIp: "audit-ip",
+  auditTz: "audit-tz",
+  auditApply: "audit-apply",
+  auditProblems: "audit-problems",
+  auditTable: "audit-table",
+  auditCaption: "audit-caption",
+  auditEmpty: "audit-empty",
+  auditNewer: "audit-newer",
+  auditOlder: "audit-older",
+  auditCsv: "audit-csv",
 
   // Insights.
   insightsPeriod: "insights-period",

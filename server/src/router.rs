@@ -76,6 +76,10 @@ pub fn router(state: AppState) -> Router {
             app::routes::SECURITY_CODES_TXT,
             get(app::server::security_info::recovery_codes_download),
         )
+        .route(
+            app::routes::ADMIN_AUDIT_CSV,
+            get(app::server::admin::audit::audit_csv),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })

@@ -22,7 +22,7 @@ pub struct Console {
 /// pages can show "not allowed" instead of an empty console.
 #[server(prefix = "/api", endpoint = "admin/console")]
 pub async fn console_info() -> Result<Console, AppError> {
-    console_status(
+    crate::server::request::with_status(
         async move {
             let state = crate::server::app_state()?;
             let admin = crate::server::admin::require_admin(&state).await?;
@@ -32,21 +32,6 @@ pub async fn console_info() -> Result<Console, AppError> {
         }
         .await,
     )
-}
-
-/// `with_status` for the console's server functions, except while a console page is being
-/// rendered on the server (a GET of the page, not a call to `/api`): there a refusal is
-/// the page's to show ("not allowed", or the way to sign in), where `with_status` would
-/// take the browser's `Accept: text/html` for a form post and redirect to the sign-in page.
-#[cfg(feature = "ssr")]
-pub fn console_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    let rendering_page =
-        crate::server::request::current_parts().is_some_and(|p| !p.uri.path().starts_with("/api/"));
-    if rendering_page {
-        result
-    } else {
-        crate::server::request::with_status(result)
-    }
 }
 
 /// Every console area's form fields, in one list per area.

@@ -49,7 +49,19 @@ impl Admin {
 /// The caller, if they are an administrator: `NotSignedIn` for no session, `Forbidden` for
 /// anyone else (a regular user, a user who must still change a temporary password).
 pub async fn require_admin(state: &AppState) -> Result<Admin, AppError> {
-    let (user, _, parts) = super::session::require_user(state).await?;
+    let parts = super::request::current_parts().ok_or(AppError::Internal)?;
+    require_admin_of(state, &parts).await
+}
+
+/// The same check for a plain axum route (a download), which has the request's parts
+/// but no server-function context.
+pub async fn require_admin_of(
+    state: &AppState,
+    parts: &http::request::Parts,
+) -> Result<Admin, AppError> {
+    let (user, _) = super::session::current_session(state, parts)
+        .await?
+        .ok_or(AppError::NotSignedIn)?;
     if user.role != Role::GlobalAdmin
         || user.status != UserStatus::Active
         || user.must_change_password
@@ -64,6 +76,6 @@ pub async fn require_admin(state: &AppState) -> Result<Admin, AppError> {
     Ok(Admin {
         user,
         org,
-        meta: RequestMeta::from_parts(&parts),
+        meta: RequestMeta::from_parts(parts),
     })
 }

@@ -65,23 +65,20 @@ pub fn with_status<T>(
         return result;
     };
     let parts = current_parts();
+    // Only a form post is sent back to its page: a server function called while the
+    // server renders a page (a GET) answers with its status, and the page shows the error
+    // (a redirect there would replace e.g. the console's "not allowed" page).
     let accepts_html = parts.as_ref().is_some_and(|p| {
-        p.headers
-            .get(http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"))
+        p.method == http::Method::POST
+            && p.headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
     });
     let endpoint = parts
         .as_ref()
         .map(|p| p.uri.path().to_owned())
         .unwrap_or_default();
-    // A console page calls its functions while it renders: it shows their error itself
-    // ("not allowed"), where a redirect would send an administrator's colleague to sign in.
-    let console_page = endpoint == crate::routes::ADMIN
-        || endpoint.starts_with(&format!("{}/", crate::routes::ADMIN));
-    if console_page {
-        return result;
-    }
     if accepts_html {
         let page = crate::api::form_page(&endpoint);
         // A throwaway origin only to build the query; the Location sent is relative.

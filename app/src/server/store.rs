@@ -6,6 +6,7 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};
 
 pub mod audit;
+pub mod audit_query;
 pub mod insights;
 pub mod methods;
 pub mod orgs;

@@ -343,7 +343,7 @@ async fn the_console_is_for_administrators_only(db: Db) {
         app::routes::ADMIN_USERS,
     ] {
         let reply = app.get(page, Some(&plain)).await;
-        assert_eq!(reply.status, StatusCode::OK, "{page}");
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{page}");
         assert!(
             reply
                 .body

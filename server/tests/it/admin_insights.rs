@@ -267,7 +267,7 @@ async fn only_the_organisations_administrators_see_insights(db: Db) {
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     // Not a redirect to the sign-in page: the console says "not allowed".
     let page = t.get("/admin", Some(&cookie)).await;
-    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert_eq!(page.header("location"), None);
     assert!(page.body.contains("id=\"not-allowed\""));
     assert!(!page.body.contains("role=\"img\""));

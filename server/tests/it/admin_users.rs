@@ -274,7 +274,7 @@ async fn regular_users_are_refused_everywhere(db: Db) {
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{endpoint}");
     }
     let page = t.get("/admin/users", Some(&anna)).await;
-    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert_eq!(page.header("location"), None);
     assert!(page.body.contains("id=\"not-allowed\"") && !page.body.contains(ADMIN));
     let u = t.state.store.find_user(admin).await.unwrap().unwrap();

@@ -415,6 +415,19 @@ async fn this_wasnt_me_freezes_the_account(db: Db) {
         .call("recovery/freeze", &[("token", &token)], None)
         .await);
     assert_eq!(app.state.store.live_sessions(id).await.unwrap(), 0);
+    // The event lands in the organisation's audit log, though only a token named the account.
+    let frozen: Vec<_> = app
+        .state
+        .store
+        .audit_events(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "recovery.freeze")
+        .collect();
+    assert_eq!(frozen.len(), 1);
+    assert_eq!(frozen[0].org_id, Some(app.org.id));
+    assert_eq!(frozen[0].subject_user_id, Some(id));
     assert_ne!(
         app.get("/account", Some(&session)).await.status,
         StatusCode::OK

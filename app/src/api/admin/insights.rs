@@ -98,7 +98,7 @@ pub struct InsightsView {
 
 #[server(prefix = "/api", endpoint = "admin/insights")]
 pub async fn admin_insights(days: Option<u32>) -> Result<InsightsView, AppError> {
-    super::console_status(
+    crate::server::request::with_status(
         async move {
             let state = crate::server::app_state()?;
             let admin = crate::server::admin::require_admin(&state).await?;

@@ -52,7 +52,7 @@ pub async fn admin_users(
     page: Option<u32>,
 ) -> Result<UsersView, AppError> {
     use crate::server::store::insights::UserSearch;
-    super::console_status(
+    crate::server::request::with_status(
         async move {
             let state = crate::server::app_state()?;
             let admin = crate::server::admin::require_admin(&state).await?;
@@ -76,7 +76,7 @@ pub async fn admin_users(
 #[server(prefix = "/api", endpoint = "admin/users/disable")]
 pub async fn disable_user(user: i64) -> Result<(), AppError> {
     use crate::server::store::UserStatus;
-    super::console_status(
+    crate::server::request::with_status(
         async move {
             let state = crate::server::app_state()?;
             let admin = crate::server::admin::require_admin(&state).await?;
@@ -99,7 +99,7 @@ pub async fn disable_user(user: i64) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "admin/users/enable")]
 pub async fn enable_user(user: i64) -> Result<(), AppError> {
     use crate::server::store::UserStatus;
-    super::console_status(
+    crate::server::request::with_status(
         async move {
             let state = crate::server::app_state()?;
             let admin = crate::server::admin::require_admin(&state).await?;

@@ -354,12 +354,14 @@ impl Store {
             tx.rollback().await?;
             return Ok(None);
         };
-        sqlx::query("UPDATE users SET frozen_at = $1, updated_at = $2 WHERE id = $3")
-            .bind(now)
-            .bind(now)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        let org_id: i64 = sqlx::query_scalar(
+            "UPDATE users SET frozen_at = $1, updated_at = $2 WHERE id = $3 RETURNING org_id",
+        )
+        .bind(now)
+        .bind(now)
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?;
         super::sessions::revoke_all_for_user(&mut *tx, user_id, None, now).await?;
         sqlx::query(
             "UPDATE recovery_flows SET ended_at = $1, version = version + 1 \
@@ -369,7 +371,11 @@ impl Store {
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-        append(&mut *tx, &audit(user_id)).await?;
+        // The token alone names the account, so the organisation comes from it here: the
+        // event must land in that organisation's audit log.
+        let mut event = audit(user_id);
+        event.org_id = event.org_id.or(Some(org_id));
+        append(&mut *tx, &event).await?;
         tx.commit().await?;
         Ok(Some(user_id))
     }
