@@ -170,6 +170,20 @@ pub mod ids {
     pub const USERS_PAGES: &str = "users-pages";
 }
 
+/// RFC 3986 percent-encoding of everything but the unreserved characters: a value put
+/// into a query string or a URI.
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// The path without its leading slash, as a router segment.
 pub fn segment(path: &'static str) -> &'static str {
     path.trim_start_matches('/')
@@ -204,6 +218,12 @@ mod tests {
         assert_eq!(safe_return_path("https://evil.example/"), LOGIN);
         assert_eq!(safe_return_path("/a\r\nSet-Cookie: x"), LOGIN);
         assert_eq!(safe_return_path(""), LOGIN);
+    }
+
+    #[test]
+    fn only_unreserved_characters_stay_as_they_are() {
+        assert_eq!(percent_encode("a-Z_0.~"), "a-Z_0.~");
+        assert_eq!(percent_encode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
     }
 
     #[test]

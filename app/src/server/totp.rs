@@ -90,11 +90,11 @@ pub fn step_at(now: i64) -> i64 {
 /// Issuer and account are percent-encoded; the colon between them stays literal because
 /// some apps do not split the label on `%3A`.
 pub fn otpauth_uri(secret: &TotpSecret, issuer: &str, account: &str) -> String {
-    let issuer = percent_encode(issuer);
+    let issuer = crate::routes::percent_encode(issuer);
     format!(
         "otpauth://totp/{issuer}:{account}?secret={secret}&issuer={issuer}\
          &algorithm=SHA1&digits={DIGITS}&period={STEP_SECONDS}",
-        account = percent_encode(account),
+        account = crate::routes::percent_encode(account),
         secret = secret.to_base32(),
     )
 }
@@ -182,19 +182,6 @@ pub fn verify(
         (None, true) => Err(TotpRejected::Replayed),
         (None, false) => Err(TotpRejected::Wrong),
     }
-}
-
-/// RFC 3986 percent-encoding of everything but the unreserved characters.
-fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -131,29 +131,8 @@ async fn other_org_admin(app: &TestApp) -> String {
         .create_org("other", "Other Org", &["other.example".to_owned()], START)
         .await
         .unwrap();
-    let hash = app
-        .state
-        .hasher
-        .hash(&SecretString::new(PASSWORD))
-        .await
-        .unwrap();
-    store
-        .create_user(
-            &NewUser {
-                org_id: other.id,
-                email: "boss@other.example".into(),
-                email_canonical: "boss@other.example".into(),
-                display_name: "Other Boss".into(),
-                given_name: "Other".into(),
-                family_name: "Boss".into(),
-                role: Role::GlobalAdmin,
-                password_hash: Some(hash),
-                must_change_password: false,
-            },
-            START,
-        )
-        .await
-        .unwrap();
+    app.user_of(other.id, "boss@other.example", Role::GlobalAdmin, false)
+        .await;
     app.sign_in("boss@other.example", PASSWORD).await
 }
 

@@ -6,7 +6,7 @@ use app::api::admin::audit::activity::{activity_of, Activity};
 use app::api::admin::audit::filter::FilterProblem;
 use app::api::admin::audit::AuditPage;
 use app::routes::{self, ids};
-use app::server::store::{AuditEvent, NewUser, Organisation, Role};
+use app::server::store::{AuditEvent, Organisation, Role};
 use axum::body::Body;
 use http::{Request, StatusCode};
 use std::collections::HashSet;
@@ -46,32 +46,7 @@ async fn other_org(t: &TestApp) -> Organisation {
         .unwrap()
 }
 
-async fn user_in(t: &TestApp, org: &Organisation, email: &str, role: Role) -> i64 {
-    let hash = t
-        .state
-        .hasher
-        .hash(&app::domain::secret::SecretString::new(PASSWORD))
-        .await
-        .unwrap();
-    t.state
-        .store
-        .create_user(
-            &NewUser {
-                org_id: org.id,
-                email: email.to_owned(),
-                email_canonical: email.to_lowercase(),
-                display_name: email.to_owned(),
-                given_name: "Test".into(),
-                family_name: "User".into(),
-                role,
-                password_hash: Some(hash),
-                must_change_password: false,
-            },
-            START,
-        )
-        .await
-        .unwrap()
-}
+use crate::admin_insights::user_in;
 
 fn event(
     org: i64,

@@ -5,7 +5,7 @@ use crate::db_tests;
 use crate::support::{Db, TestApp, PASSWORD, START};
 use app::api::admin::insights::InsightsView;
 use app::server::store::methods::ContactKind;
-use app::server::store::{AuditEvent, NewUser, Organisation, Role};
+use app::server::store::{AuditEvent, Organisation, Role};
 use http::StatusCode;
 
 db_tests!(
@@ -19,30 +19,7 @@ const DAY: i64 = 86_400;
 
 /// A user of `org` with [`PASSWORD`].
 pub async fn user_in(t: &TestApp, org: &Organisation, email: &str, role: Role) -> i64 {
-    let hash = t
-        .state
-        .hasher
-        .hash(&app::domain::secret::SecretString::new(PASSWORD))
-        .await
-        .unwrap();
-    t.state
-        .store
-        .create_user(
-            &NewUser {
-                org_id: org.id,
-                email: email.to_owned(),
-                email_canonical: email.to_lowercase(),
-                display_name: format!("Test {email}"),
-                given_name: "Test".into(),
-                family_name: "User".into(),
-                role,
-                password_hash: Some(hash),
-                must_change_password: false,
-            },
-            START,
-        )
-        .await
-        .unwrap()
+    t.user_of(org.id, email, role, false).await
 }
 
 pub async fn other_org(t: &TestApp) -> Organisation {

@@ -5,7 +5,7 @@ use crate::db_tests;
 use crate::support::{Db, Reply, TestApp, PASSWORD, START};
 use app::domain::policy::MethodKind;
 use app::server::store::methods::ContactKind;
-use app::server::store::{NewUser, Role};
+use app::server::store::Role;
 use http::StatusCode;
 
 db_tests!(
@@ -65,30 +65,8 @@ pub async fn other_admin(t: &TestApp) -> (i64, String) {
         .create_org("other", "Other Org", &["other.example".to_owned()], START)
         .await
         .unwrap();
-    let hash = t
-        .state
-        .hasher
-        .hash(&app::domain::secret::SecretString::new(PASSWORD))
-        .await
-        .unwrap();
-    t.state
-        .store
-        .create_user(
-            &NewUser {
-                org_id: org.id,
-                email: "chief@other.example".into(),
-                email_canonical: "chief@other.example".into(),
-                display_name: "Chief".into(),
-                given_name: "Chief".into(),
-                family_name: "Other".into(),
-                role: Role::GlobalAdmin,
-                password_hash: Some(hash),
-                must_change_password: false,
-            },
-            START,
-        )
-        .await
-        .unwrap();
+    t.user_of(org.id, "chief@other.example", Role::GlobalAdmin, false)
+        .await;
     (org.id, t.sign_in("chief@other.example", PASSWORD).await)
 }
 

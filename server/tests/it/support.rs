@@ -136,6 +136,11 @@ impl TestApp {
 
     /// Creates an active user with [`PASSWORD`] (or a temporary one that must change).
     pub async fn user(&self, email: &str, role: Role, must_change: bool) -> i64 {
+        self.user_of(self.org.id, email, role, must_change).await
+    }
+
+    /// The same, in organisation `org_id`.
+    pub async fn user_of(&self, org_id: i64, email: &str, role: Role, must_change: bool) -> i64 {
         let hash = self
             .state
             .hasher
@@ -146,7 +151,7 @@ impl TestApp {
             .store
             .create_user(
                 &NewUser {
-                    org_id: self.org.id,
+                    org_id,
                     email: email.to_owned(),
                     email_canonical: email.to_lowercase(),
                     display_name: format!("Test {email}"),

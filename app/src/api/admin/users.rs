@@ -75,44 +75,30 @@ pub async fn admin_users(
 
 #[server(prefix = "/api", endpoint = "admin/users/disable")]
 pub async fn disable_user(user: i64) -> Result<(), AppError> {
-    use crate::server::store::UserStatus;
-    crate::server::request::with_status(
-        async move {
-            let state = crate::server::app_state()?;
-            let admin = crate::server::admin::require_admin(&state).await?;
-            let locale = leptos_i18n::locale::resolve_locale();
-            let email = crate::server::admin::users::set_status(
-                &state,
-                &admin,
-                user,
-                UserStatus::Disabled,
-                locale,
-            )
-            .await?;
-            leptos_axum::redirect(&crate::server::admin::users::done_path("disabled", &email));
-            Ok(())
-        }
-        .await,
-    )
+    change_status(user, crate::server::store::UserStatus::Disabled, "disabled").await
 }
 
 #[server(prefix = "/api", endpoint = "admin/users/enable")]
 pub async fn enable_user(user: i64) -> Result<(), AppError> {
-    use crate::server::store::UserStatus;
+    change_status(user, crate::server::store::UserStatus::Active, "enabled").await
+}
+
+/// Disable and enable: the same steps, then back to the list, searched on that user.
+#[cfg(feature = "ssr")]
+async fn change_status(
+    user: i64,
+    status: crate::server::store::UserStatus,
+    done: &str,
+) -> Result<(), AppError> {
     crate::server::request::with_status(
         async move {
             let state = crate::server::app_state()?;
             let admin = crate::server::admin::require_admin(&state).await?;
             let locale = leptos_i18n::locale::resolve_locale();
-            let email = crate::server::admin::users::set_status(
-                &state,
-                &admin,
-                user,
-                UserStatus::Active,
-                locale,
-            )
-            .await?;
-            leptos_axum::redirect(&crate::server::admin::users::done_path("enabled", &email));
+            let email =
+                crate::server::admin::users::set_status(&state, &admin, user, status, locale)
+                    .await?;
+            leptos_axum::redirect(&crate::server::admin::users::done_path(done, &email));
             Ok(())
         }
         .await,

@@ -7,7 +7,7 @@ use crate::components::FormError;
 use crate::domain::policy::MethodKind;
 use crate::i18n::*;
 use crate::pages::security::{error_of, first_error, load_failed};
-use crate::routes::{self, ids};
+use crate::routes::{self, ids, percent_encode};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -22,26 +22,14 @@ struct Search {
     page: u32,
 }
 
-/// Percent-encodes a query value.
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 impl Search {
     fn page_link(&self, page: u32) -> String {
         format!(
             "{}?q={}&role={}&status={}&page={page}",
             routes::ADMIN_USERS,
-            enc(&self.q),
-            enc(&self.role),
-            enc(&self.status)
+            percent_encode(&self.q),
+            percent_encode(&self.role),
+            percent_encode(&self.status)
         )
     }
 }

@@ -83,15 +83,7 @@ pub async fn list(
 /// The list after a change: the notice to show, and the changed account searched for so
 /// its new status is in sight.
 pub fn done_path(done: &str, email: &str) -> String {
-    let q: String = email
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
+    let q = crate::routes::percent_encode(email);
     format!("{}?done={done}&q={q}", crate::routes::ADMIN_USERS)
 }
 

@@ -265,13 +265,7 @@ pub fn query_string(q: &FilterQuery, before: Option<i64>, after: Option<i64>) ->
         out.push(if out.is_empty() { '?' } else { '&' });
         out.push_str(k);
         out.push('=');
-        for b in v.bytes() {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-                out.push(char::from(b));
-            } else {
-                out.push_str(&format!("%{b:02X}"));
-            }
-        }
+        out.push_str(&crate::routes::percent_encode(v));
     }
     out
 }
