@@ -6,4 +6,4 @@ pub mod demo;
 pub mod guard;
 pub mod router;
 
-pub use router::router;
+pub use router::{route_list, router};

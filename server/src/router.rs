@@ -9,7 +9,9 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+use leptos_axum::{
+    generate_route_list, handle_server_fns_with_context, AxumRouteListing, LeptosRoutes,
+};
 use std::sync::Arc;
 
 /// Forms here are a few fields; anything larger is refused before it is read.
@@ -54,8 +56,17 @@ async fn limit_body(req: Request<Body>, next: axum::middleware::Next) -> axum::r
     }
 }
 
+/// The application's routes, found once per process. Leptos finds them by rendering the
+/// app with resource loading switched off by a process-wide flag; a page rendering on
+/// another thread meanwhile (another server built in the same process, as the tests do)
+/// would see the flag and wait forever for its data (leptos-rs/leptos#4773).
+pub fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let mut guard_cfg = GuardConfig::from_public_url(&state.settings.public_url);
     guard_cfg.reload_port = state
         .settings
@@ -83,10 +94,7 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<
-            AppState,
-            _,
-        >(context, shell))
+        .fallback_service(static_files(&state, context))
         .layer(axum::middleware::from_fn_with_state(
             guard_cfg.clone(),
             guard::same_origin,
@@ -100,6 +108,31 @@ pub fn router(state: AppState) -> Router {
             guard::security_headers,
         ))
         .with_state(state)
+}
+
+/// The wasm, script and stylesheet from the site root (Brotli or gzip when the browser
+/// takes them), and for anything else Leptos' handler, which renders the "not found" page.
+/// The files are not left to that handler: it takes its response options from whatever
+/// reactive owner is current on the worker thread, and a finished render may have left
+/// one there, so after a "not allowed" page the next file served on that thread went out
+/// with the page's 403 and the browser refused the wasm.
+fn static_files(
+    state: &AppState,
+    context: impl Fn() + Clone + Send + Sync + 'static,
+) -> tower_http::services::fs::ServeDir<
+    impl tower::Service<
+            Request,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+            Future = impl Send,
+        > + Clone,
+> {
+    let not_found = leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell);
+    tower_http::services::ServeDir::new(&*state.leptos_options.site_root)
+        .precompressed_br()
+        .precompressed_gzip()
+        .call_fallback_on_method_not_allowed(true)
+        .fallback(axum::handler::Handler::with_state(not_found, state.clone()))
 }
 
 async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {

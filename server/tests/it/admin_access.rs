@@ -189,7 +189,7 @@ async fn call_everything(app: &TestApp, cookie: Option<&str>, victim_id: i64) {
 /// Every page (and the two plain GET routes), opened by `cookie`'s owner, with a query
 /// string that names the victim.
 async fn open_everything(app: &TestApp, cookie: Option<&str>, victim_id: i64) {
-    let routes = leptos_axum::generate_route_list(app::App);
+    let routes = server::route_list();
     let mut paths: Vec<String> = routes.iter().map(|r| r.path().to_owned()).collect();
     paths.push(app::routes::SECURITY_CODES_TXT.to_owned());
     paths.push(app::routes::ADMIN_AUDIT_CSV.to_owned());

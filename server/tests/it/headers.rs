@@ -198,3 +198,42 @@ async fn concurrent_pages_all_render_whole_with_their_nonce(db: Db) {
         );
     }
 }
+
+/// The wasm, script and stylesheet answer 200 whatever a page rendered before them on the
+/// same worker thread left behind. Leptos may leave its reactive owner of a finished
+/// render current on a thread; its own static-file handler looks the response options up
+/// from there, so after a "not allowed" page the next file on that thread went out as
+/// 403 and the page never hydrated (seen in CI on the release build). The database plays
+/// no part, so SQLite alone.
+#[tokio::test]
+async fn static_files_ignore_what_a_render_left_on_the_thread() {
+    use leptos::prelude::{provide_context, Owner};
+    let mut t = TestApp::new(Db::Sqlite).await;
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir(site.path().join("pkg")).unwrap();
+    std::fs::write(site.path().join("pkg/regain.css"), "body{}").unwrap();
+    t.state.leptos_options.site_root = site.path().to_str().unwrap().into();
+    t.router = server::router(t.state.clone());
+
+    // What a finished "not allowed" render leaves current on the thread.
+    let stale = Owner::new();
+    stale.set();
+    let options = leptos_axum::ResponseOptions::default();
+    options.set_status(StatusCode::FORBIDDEN);
+    provide_context(options);
+
+    let css = t.get("/pkg/regain.css", None).await;
+    assert_eq!(css.status, StatusCode::OK, "{css:?}");
+    assert_eq!(css.body, "body{}");
+    assert!(css.header("content-security-policy").is_some());
+    let missing = t.get("/pkg/nothing.js", None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{missing:?}");
+    let page = t.get("/nowhere", None).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(
+        page.body.contains("<html"),
+        "the 404 page is rendered: {}",
+        page.body
+    );
+    Owner::new_root(None).set();
+}
