@@ -30,69 +30,41 @@ pub async fn seed(state: &AppState) -> Result<bool, app::error::AppError> {
         .store
         .create_org(ORG_SLUG, "Contoso Demo", &["example.com".to_owned()], now)
         .await?;
+    // Anna and the administrator can already recover (the administrator needs two
+    // methods); the new hire has none, so "more information required" can be seen.
     let people = [
-        (
-            USER_EMAIL,
-            "Anna Rossi",
-            "Anna",
-            "Rossi",
-            Role::User,
-            USER_PASSWORD,
-            false,
-        ),
-        (
-            ADMIN_EMAIL,
-            "Ada Admin",
-            "Ada",
-            "Admin",
-            Role::GlobalAdmin,
-            ADMIN_PASSWORD,
-            false,
-        ),
-        (
-            NEW_HIRE_EMAIL,
-            "Li Wei",
-            "Wei",
-            "Li",
-            Role::User,
-            NEW_HIRE_PASSWORD,
-            true,
-        ),
-    ];
-    let mut anna = None;
-    for (email, name, given, family, role, password, must_change) in people {
-        let hash = state.hasher.hash(&SecretString::new(password)).await?;
-        let id = state
-            .store
-            .create_user(
-                &NewUser {
-                    org_id: org.id,
-                    email: email.to_owned(),
-                    email_canonical: email.to_owned(),
-                    display_name: name.to_owned(),
-                    given_name: given.to_owned(),
-                    family_name: family.to_owned(),
-                    role,
-                    password_hash: Some(hash),
-                    must_change_password: must_change,
-                },
-                now,
-            )
-            .await?;
-        // Anna and the administrator can already recover (the administrator needs two
-        // methods); the new hire has none, so "more information required" can be seen.
-        let methods: &[(ContactKind, &str)] = match email {
-            USER_EMAIL => &[(ContactKind::Email, "anna.home@example.net")],
-            ADMIN_EMAIL => &[
+        Person {
+            email: USER_EMAIL,
+            names: ("Anna Rossi", "Anna", "Rossi"),
+            role: Role::User,
+            password: USER_PASSWORD,
+            must_change: false,
+            methods: &[(ContactKind::Email, "anna.home@example.net")],
+        },
+        Person {
+            email: ADMIN_EMAIL,
+            names: ("Ada Admin", "Ada", "Admin"),
+            role: Role::GlobalAdmin,
+            password: ADMIN_PASSWORD,
+            must_change: false,
+            methods: &[
                 (ContactKind::Email, "ada.home@example.net"),
                 (ContactKind::Sms, "+393331234567"),
             ],
-            _ => &[],
-        };
-        for (kind, value) in methods {
-            state.store.add_demo_method(id, *kind, value, now).await?;
-        }
-        if email == USER_EMAIL {
+        },
+        Person {
+            email: NEW_HIRE_EMAIL,
+            names: ("Li Wei", "Wei", "Li"),
+            role: Role::User,
+            password: NEW_HIRE_PASSWORD,
+            must_change: true,
+            methods: &[],
+        },
+    ];
+    let mut anna = None;
+    for person in &people {
+        let id = add_person(state, org.id, person, now).await?;
+        if person.email == USER_EMAIL {
             anna = Some(id);
         }
     }
@@ -155,49 +127,72 @@ async fn seed_other_org(state: &AppState, now: i64) -> Result<(), app::error::Ap
         )
         .await?;
     let people = [
-        (
-            OTHER_ADMIN_EMAIL,
-            "Fay Admin",
-            "Fay",
-            "Admin",
-            Role::GlobalAdmin,
-        ),
-        (OTHER_USER_EMAIL, "Sam Lee", "Sam", "Lee", Role::User),
-    ];
-    for (email, name, given, family, role) in people {
-        let password = match role {
-            Role::GlobalAdmin => OTHER_ADMIN_PASSWORD,
-            Role::User => USER_PASSWORD,
-        };
-        let hash = state.hasher.hash(&SecretString::new(password)).await?;
-        let id = state
-            .store
-            .create_user(
-                &NewUser {
-                    org_id: org.id,
-                    email: email.to_owned(),
-                    email_canonical: email.to_owned(),
-                    display_name: name.to_owned(),
-                    given_name: given.to_owned(),
-                    family_name: family.to_owned(),
-                    role,
-                    password_hash: Some(hash),
-                    must_change_password: false,
-                },
-                now,
-            )
-            .await?;
-        if role == Role::GlobalAdmin {
+        Person {
+            email: OTHER_ADMIN_EMAIL,
+            names: ("Fay Admin", "Fay", "Admin"),
+            role: Role::GlobalAdmin,
+            password: OTHER_ADMIN_PASSWORD,
+            must_change: false,
             // Two methods, so the administrator goes straight to the console.
-            for (kind, value) in [
+            methods: &[
                 (ContactKind::Email, "fay.home@example.net"),
                 (ContactKind::Sms, "+393337654321"),
-            ] {
-                state.store.add_demo_method(id, kind, value, now).await?;
-            }
-        }
+            ],
+        },
+        Person {
+            email: OTHER_USER_EMAIL,
+            names: ("Sam Lee", "Sam", "Lee"),
+            role: Role::User,
+            password: USER_PASSWORD,
+            must_change: false,
+            methods: &[],
+        },
+    ];
+    for person in &people {
+        add_person(state, org.id, person, now).await?;
     }
     Ok(())
+}
+
+/// One demo account: (display, given, family) names, password and verified methods.
+struct Person {
+    email: &'static str,
+    names: (&'static str, &'static str, &'static str),
+    role: Role,
+    password: &'static str,
+    must_change: bool,
+    methods: &'static [(ContactKind, &'static str)],
+}
+
+async fn add_person(
+    state: &AppState,
+    org_id: i64,
+    p: &Person,
+    now: i64,
+) -> Result<i64, app::error::AppError> {
+    let hash = state.hasher.hash(&SecretString::new(p.password)).await?;
+    let (display, given, family) = p.names;
+    let id = state
+        .store
+        .create_user(
+            &NewUser {
+                org_id,
+                email: p.email.to_owned(),
+                email_canonical: p.email.to_owned(),
+                display_name: display.to_owned(),
+                given_name: given.to_owned(),
+                family_name: family.to_owned(),
+                role: p.role,
+                password_hash: Some(hash),
+                must_change_password: p.must_change,
+            },
+            now,
+        )
+        .await?;
+    for (kind, value) in p.methods {
+        state.store.add_demo_method(id, *kind, value, now).await?;
+    }
+    Ok(id)
 }
 
 pub fn banner(public_url: &str) -> String {

@@ -85,7 +85,8 @@ pub struct Loaded {
     pub policy: OrgPolicy,
 }
 
-fn kind_str(k: MethodKind) -> &'static str {
+/// The audit log's name of a method (the detail of gate and done events).
+pub(crate) fn kind_str(k: MethodKind) -> &'static str {
     match k {
         MethodKind::Email => "email",
         MethodKind::Sms => "sms",
@@ -95,7 +96,7 @@ fn kind_str(k: MethodKind) -> &'static str {
     }
 }
 
-fn parse_kind(s: &str) -> Option<MethodKind> {
+pub(crate) fn parse_kind(s: &str) -> Option<MethodKind> {
     [
         MethodKind::Email,
         MethodKind::Sms,

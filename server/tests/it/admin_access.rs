@@ -7,8 +7,8 @@
 use crate::db_tests;
 use crate::support::{Db, TestApp, PASSWORD, START};
 use app::domain::secret::SecretString;
-use app::server::store::methods::{ContactKind, Effects};
-use app::server::store::{AuditEvent, NewUser, Role};
+use app::server::store::methods::ContactKind;
+use app::server::store::{NewUser, Role};
 use http::StatusCode;
 
 /// The victim's own password: no caller knows it.
@@ -96,31 +96,7 @@ async fn victim(app: &TestApp) -> i64 {
         .add_demo_method(id, ContactKind::Sms, "+393331112233", START)
         .await
         .unwrap();
-    let mut answers = Vec::new();
-    for n in 1..=3 {
-        let answer = app::domain::methods::normalize_answer(&format!("Victim answer {n}"));
-        let hash = hasher.hash(&SecretString::new(answer)).await.unwrap();
-        answers.push((format!("q{n:02}"), hash));
-    }
-    let audit = AuditEvent {
-        at: START,
-        action: "test.setup".into(),
-        outcome: "success".into(),
-        actor: "system".into(),
-        ..AuditEvent::default()
-    };
-    store
-        .replace_security_answers(
-            id,
-            &answers,
-            &Effects {
-                messages: &[],
-                audit: &audit,
-            },
-            START,
-        )
-        .await
-        .unwrap();
+    app.answer_questions(id, "Victim answer", 3).await;
     id
 }
 

@@ -732,8 +732,6 @@ async fn an_unknown_user_is_paused_like_a_real_one(db: Db) {
 
 async fn security_questions_are_a_second_gate_and_a_wrong_answer_redraws(db: Db) {
     use app::domain::policy::MethodKind;
-    use app::domain::secret::SecretString;
-    use app::server::store::methods::Effects;
     let app = TestApp::new(db).await;
     let audit = test_audit();
     let mut policy = app.org.policy.clone();
@@ -746,30 +744,7 @@ async fn security_questions_are_a_second_gate_and_a_wrong_answer_redraws(db: Db)
         .unwrap();
     let id = user_with_alt(&app, "anna@example.com", Role::User).await;
     // Five answered, three asked: a wrong answer can draw other questions.
-    let mut answers = Vec::new();
-    for n in 1..=5 {
-        let answer = app::domain::methods::normalize_answer(&format!("Answer {n}"));
-        let hash = app
-            .state
-            .hasher
-            .hash(&SecretString::new(answer))
-            .await
-            .unwrap();
-        answers.push((format!("q{n:02}"), hash));
-    }
-    app.state
-        .store
-        .replace_security_answers(
-            id,
-            &answers,
-            &Effects {
-                messages: &[],
-                audit: &audit,
-            },
-            crate::support::START,
-        )
-        .await
-        .unwrap();
+    app.answer_questions(id, "Answer", 5).await;
     let cookie = to_email_code(&app, "anna@example.com", "reset").await;
     // Questions are never the first gate.
     assert!(flow(&app, &cookie).await["gates"]

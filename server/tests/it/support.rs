@@ -140,6 +140,38 @@ impl TestApp {
     }
 
     /// The same, in organisation `org_id`.
+    /// Stores `count` security answers for `user_id`: question `qNN` answered
+    /// "`answer_prefix` N" (N from 1), as registration would have hashed them.
+    pub async fn answer_questions(&self, user_id: i64, answer_prefix: &str, count: u32) {
+        let mut answers = Vec::new();
+        for n in 1..=count {
+            let answer = app::domain::methods::normalize_answer(&format!("{answer_prefix} {n}"));
+            let hash = self
+                .state
+                .hasher
+                .hash(&app::domain::secret::SecretString::new(answer))
+                .await
+                .unwrap();
+            answers.push((format!("q{n:02}"), hash));
+        }
+        let audit = app::server::store::AuditEvent {
+            at: START,
+            actor: "test".into(),
+            action: "test.setup".into(),
+            outcome: "success".into(),
+            ..Default::default()
+        };
+        let effects = app::server::store::methods::Effects {
+            messages: &[],
+            audit: &audit,
+        };
+        self.state
+            .store
+            .replace_security_answers(user_id, &answers, &effects, START)
+            .await
+            .unwrap();
+    }
+
     pub async fn user_of(&self, org_id: i64, email: &str, role: Role, must_change: bool) -> i64 {
         let hash = self
             .state

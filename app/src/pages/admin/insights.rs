@@ -3,9 +3,8 @@
 //! of users who can't recover on their own yet. The period is a plain GET form.
 use super::AdminFrame;
 use crate::api::admin::insights::{admin_insights, period, InsightsView, PERIODS};
-use crate::domain::policy::MethodKind;
 use crate::i18n::*;
-use crate::pages::security::load_failed;
+use crate::pages::security::{kind_label, load_failed};
 use crate::routes::{self, ids};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -47,17 +46,6 @@ pub fn AdminInsightsPage() -> impl IntoView {
             </Suspense>
         </AdminFrame>
     }
-}
-
-fn method_label(i18n: I18n, kind: MethodKind) -> String {
-    match kind {
-        MethodKind::Email => t_string!(i18n, security.kind_email),
-        MethodKind::Sms => t_string!(i18n, security.kind_sms),
-        MethodKind::Authenticator => t_string!(i18n, security.kind_authenticator),
-        MethodKind::RecoveryCodes => t_string!(i18n, security.kind_codes),
-        MethodKind::SecurityQuestions => t_string!(i18n, security.kind_questions),
-    }
-    .to_string()
 }
 
 /// `part` of `whole` as a whole percentage (as the chart writes it).
@@ -142,7 +130,7 @@ fn insights(i18n: I18n, v: InsightsView) -> AnyView {
             </tr></thead>
             <tbody>
                 {methods.into_iter().map(|m| view! {
-                    <tr><th scope="row">{method_label(i18n, m.kind)}</th><td class="num">{m.passed}</td><td class="num">{m.failed}</td></tr>
+                    <tr><th scope="row">{kind_label(i18n, m.kind)}</th><td class="num">{m.passed}</td><td class="num">{m.failed}</td></tr>
                 }).collect_view()}
             </tbody>
         </table>

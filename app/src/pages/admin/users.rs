@@ -4,9 +4,8 @@
 use super::AdminFrame;
 use crate::api::admin::users::{admin_users, DisableUser, EnableUser, UserRow, UsersView};
 use crate::components::FormError;
-use crate::domain::policy::MethodKind;
 use crate::i18n::*;
-use crate::pages::security::{error_of, first_error, load_failed};
+use crate::pages::security::{error_of, first_error, kind_label, load_failed};
 use crate::routes::{self, ids, percent_encode};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -128,17 +127,6 @@ fn search_form(i18n: I18n, s: Search) -> impl IntoView {
     }
 }
 
-fn method_label(i18n: I18n, kind: MethodKind) -> String {
-    match kind {
-        MethodKind::Email => t_string!(i18n, security.kind_email),
-        MethodKind::Sms => t_string!(i18n, security.kind_sms),
-        MethodKind::Authenticator => t_string!(i18n, security.kind_authenticator),
-        MethodKind::RecoveryCodes => t_string!(i18n, security.kind_codes),
-        MethodKind::SecurityQuestions => t_string!(i18n, security.kind_questions),
-    }
-    .to_string()
-}
-
 fn users(i18n: I18n, v: UsersView, s: Search, a: Actions) -> AnyView {
     if v.rows.is_empty() {
         return view! { <p>{t!(i18n, admin_users.no_results)}</p> }.into_any();
@@ -180,7 +168,7 @@ fn row(i18n: I18n, r: UserRow, a: Actions) -> impl IntoView {
     } else {
         r.methods
             .iter()
-            .map(|k| method_label(i18n, *k))
+            .map(|k| kind_label(i18n, *k))
             .collect::<Vec<_>>()
             .join(", ")
     };

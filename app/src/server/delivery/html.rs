@@ -54,7 +54,8 @@ fn lang(locale: &str) -> String {
     }
 }
 
-fn escape_into(text: &str, out: &mut String) {
+/// Appends `text` escaped for HTML (or SVG) content and attribute values.
+pub(crate) fn escape_into(text: &str, out: &mut String) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),

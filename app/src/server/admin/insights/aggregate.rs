@@ -40,21 +40,6 @@ pub const METHOD_ORDER: [MethodKind; 5] = [
     MethodKind::SecurityQuestions,
 ];
 
-/// The audit log's name of a method (as `server::recovery` writes it).
-pub fn method_name(k: MethodKind) -> &'static str {
-    match k {
-        MethodKind::Email => "email",
-        MethodKind::Sms => "sms",
-        MethodKind::Authenticator => "authenticator",
-        MethodKind::RecoveryCodes => "recovery_codes",
-        MethodKind::SecurityQuestions => "security_questions",
-    }
-}
-
-fn parse_method(s: &str) -> Option<MethodKind> {
-    METHOD_ORDER.into_iter().find(|k| method_name(*k) == s)
-}
-
 #[derive(Default)]
 struct Track {
     purpose: bool,
@@ -103,8 +88,8 @@ pub fn tally(events: &[InsightEvent], first: i64, days: u32) -> Tally {
                 }
             }
             "recovery.gate" => {
-                if let Some(m) =
-                    parse_method(&e.detail).and_then(|k| methods.iter_mut().find(|m| m.kind == k))
+                if let Some(m) = crate::server::recovery::parse_kind(&e.detail)
+                    .and_then(|k| methods.iter_mut().find(|m| m.kind == k))
                 {
                     if success(e) {
                         m.passed += 1;
