@@ -7,6 +7,7 @@ use sqlx::{AnyPool, Executor};
 
 pub mod audit;
 pub mod audit_query;
+pub mod decoy_population;
 pub mod insights;
 pub mod methods;
 pub mod orgs;
@@ -73,6 +74,8 @@ impl From<StoreError> for crate::error::AppError {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Derived from the tables, per instance: what decoys are drawn from.
+    decoy_population: decoy_population::PopulationCache,
 }
 
 impl Store {
@@ -103,7 +106,11 @@ impl Store {
             });
         }
         let pool = options.connect(url).await?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            decoy_population: Default::default(),
+        })
     }
 
     pub async fn migrate(&self) -> Result<(), StoreError> {
