@@ -42,6 +42,16 @@ pub struct Config {
     pub recovery_starts_per_hour_without_pow: Option<i64>,
     /// Codes and answers checked per IP address a minute (default 30). 1 to 100000.
     pub recovery_checks_per_minute: Option<i64>,
+    /// The least time each recovery step takes to answer, in milliseconds, whatever the
+    /// account and the input (defaults: start 500, page 60, purpose 80, method 250,
+    /// resend 250, prove 300; 0 to 10000). A step whose work overruns its deadline
+    /// answers late and logs it: then the deadline is too short for the machine.
+    pub recovery_deadline_start_ms: Option<u64>,
+    pub recovery_deadline_page_ms: Option<u64>,
+    pub recovery_deadline_purpose_ms: Option<u64>,
+    pub recovery_deadline_method_ms: Option<u64>,
+    pub recovery_deadline_resend_ms: Option<u64>,
+    pub recovery_deadline_prove_ms: Option<u64>,
     /// Proof of work: PBKDF2 iterations per counter the browser tries; default 1000.
     pub pow_cost: Option<u32>,
     /// Proof of work: the top of the counter range the browser must search; default 2000.
@@ -83,6 +93,27 @@ impl std::fmt::Debug for Config {
                 "recovery_checks_per_minute",
                 &self.recovery_checks_per_minute,
             )
+            .field(
+                "recovery_deadline_start_ms",
+                &self.recovery_deadline_start_ms,
+            )
+            .field("recovery_deadline_page_ms", &self.recovery_deadline_page_ms)
+            .field(
+                "recovery_deadline_purpose_ms",
+                &self.recovery_deadline_purpose_ms,
+            )
+            .field(
+                "recovery_deadline_method_ms",
+                &self.recovery_deadline_method_ms,
+            )
+            .field(
+                "recovery_deadline_resend_ms",
+                &self.recovery_deadline_resend_ms,
+            )
+            .field(
+                "recovery_deadline_prove_ms",
+                &self.recovery_deadline_prove_ms,
+            )
             .field("pow_cost", &self.pow_cost)
             .field("pow_counter_max", &self.pow_counter_max)
             .field("pow_surge_per_minute", &self.pow_surge_per_minute)
@@ -108,6 +139,12 @@ impl Default for Config {
             recovery_starts_per_hour: None,
             recovery_starts_per_hour_without_pow: None,
             recovery_checks_per_minute: None,
+            recovery_deadline_start_ms: None,
+            recovery_deadline_page_ms: None,
+            recovery_deadline_purpose_ms: None,
+            recovery_deadline_method_ms: None,
+            recovery_deadline_resend_ms: None,
+            recovery_deadline_prove_ms: None,
             pow_cost: None,
             pow_counter_max: None,
             pow_surge_per_minute: None,
@@ -132,6 +169,12 @@ pub const KNOWN_KEYS: &[&str] = &[
     "recovery_starts_per_hour",
     "recovery_starts_per_hour_without_pow",
     "recovery_checks_per_minute",
+    "recovery_deadline_start_ms",
+    "recovery_deadline_page_ms",
+    "recovery_deadline_purpose_ms",
+    "recovery_deadline_method_ms",
+    "recovery_deadline_resend_ms",
+    "recovery_deadline_prove_ms",
     "pow_cost",
     "pow_counter_max",
     "pow_surge_per_minute",
@@ -281,6 +324,33 @@ impl Config {
                 return Err(ConfigError(format!("{key} must be 1 to 100000")));
             }
         }
+        for (key, value) in [
+            (
+                "recovery_deadline_start_ms",
+                self.recovery_deadline_start_ms,
+            ),
+            ("recovery_deadline_page_ms", self.recovery_deadline_page_ms),
+            (
+                "recovery_deadline_purpose_ms",
+                self.recovery_deadline_purpose_ms,
+            ),
+            (
+                "recovery_deadline_method_ms",
+                self.recovery_deadline_method_ms,
+            ),
+            (
+                "recovery_deadline_resend_ms",
+                self.recovery_deadline_resend_ms,
+            ),
+            (
+                "recovery_deadline_prove_ms",
+                self.recovery_deadline_prove_ms,
+            ),
+        ] {
+            if value.is_some_and(|ms| ms > 10_000) {
+                return Err(ConfigError(format!("{key} must be 0 to 10000")));
+            }
+        }
         Ok(())
     }
 
@@ -296,6 +366,24 @@ impl Config {
         }
         if let Some(n) = self.recovery_checks_per_minute {
             limits.checks_per_ip = Limit::new(n, 60);
+        }
+        if let Some(ms) = self.recovery_deadline_start_ms {
+            limits.deadlines.start_ms = ms;
+        }
+        if let Some(ms) = self.recovery_deadline_page_ms {
+            limits.deadlines.page_ms = ms;
+        }
+        if let Some(ms) = self.recovery_deadline_purpose_ms {
+            limits.deadlines.purpose_ms = ms;
+        }
+        if let Some(ms) = self.recovery_deadline_method_ms {
+            limits.deadlines.method_ms = ms;
+        }
+        if let Some(ms) = self.recovery_deadline_resend_ms {
+            limits.deadlines.resend_ms = ms;
+        }
+        if let Some(ms) = self.recovery_deadline_prove_ms {
+            limits.deadlines.prove_ms = ms;
         }
         limits
     }

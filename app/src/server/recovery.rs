@@ -6,8 +6,10 @@
 //!
 //! Unknown, disabled and method-less accounts walk the same screens with decoy hints
 //! (`decoy`); their proofs always fail the way a wrong proof fails, and nothing is sent.
+pub mod deadline;
 pub mod decoy;
 pub mod limits;
+pub mod sending;
 
 use super::audit::{self, FAILURE, SUCCESS};
 use super::request::{self, RequestMeta};
@@ -26,13 +28,10 @@ use crate::i18n::Locale;
 use http::request::Parts;
 use leptos_i18n::td_string;
 use limits::RecoveryLimits;
+use sending::{CodeChallenge, Destination, GateLedger, Try, CODE_COOLDOWN, CODE_LIFETIME};
 
 const PLAIN_COOKIE: &str = "regain_recovery";
 const HOST_COOKIE: &str = "__Host-regain_recovery";
-/// Codes sent during recovery: 10 minutes, 5 tries, 60 s between sends (SECURITY.md).
-const CODE_LIFETIME: i64 = 10 * 60;
-const CODE_COOLDOWN: i64 = 60;
-const CODE_TRIES: i64 = 5;
 /// How long a "this wasn't me" link works.
 const FREEZE_LINK_LIFETIME: i64 = 7 * 86_400;
 
@@ -291,6 +290,11 @@ fn decoy_gates(state: &AppState, row: &FlowRow) -> Result<Vec<Gate>, AppError> {
         .collect())
 }
 
+/// The question keys a decoy "registered", which its questions gate draws from.
+async fn decoy_questions(_state: &AppState, _loaded: &Loaded) -> Result<Vec<String>, AppError> {
+    Ok(Vec::new())
+}
+
 /// Starts a flow for what was typed. Answers the same for every identifier: the only
 /// refusals depend on the request (malformed ID, failed proof of work, limits), never on
 /// the account. Returns the cookie to set.
@@ -329,6 +333,7 @@ pub async fn start(
         passed: String::new(),
         challenge: None,
         challenge_method_id: None,
+        challenge_destination: None,
         questions: None,
         ip: meta.ip.clone(),
         version: 0,
@@ -466,8 +471,9 @@ async fn decoy_failure_counted(state: &AppState, loaded: &Loaded) -> Result<Opti
 }
 
 /// Picks the method to prove. For an email or a phone the user types it in full; a code
-/// goes only to the stored, verified one, and only when what was typed matches it. The
-/// answer is the same either way, so a mismatch reveals nothing.
+/// goes only to the stored, verified one, and only when what was typed matches it. Every
+/// other effect (limits, cooldown, tries, the answer) is the same either way, and the same
+/// for a decoy, so a mismatch reveals nothing (`sending`).
 pub async fn choose_method(
     state: &AppState,
     parts: &Parts,
@@ -484,31 +490,35 @@ pub async fn choose_method(
     let next = transition(&loaded.flow, Event::ChooseMethod(gate.kind), now).map_err(flow_error)?;
     let mut row = write_back(&loaded.row, &next);
     row.challenge_method_id = None;
+    row.challenge_destination = None;
     row.questions = None;
     match gate.kind {
         MethodKind::Email | MethodKind::Sms => {
             let typed = typed.map(str::trim).unwrap_or_default();
-            if typed.is_empty() {
-                return Err(if gate.kind == MethodKind::Email {
+            let to = Destination::typed(state, gate.kind, typed).ok_or(
+                if gate.kind == MethodKind::Email {
                     AppError::EmailInvalid
                 } else {
                     AppError::PhoneInvalid
-                });
-            }
+                },
+            )?;
+            sending::count_send(state, &loaded.row.subject_mac, &to).await?;
+            let ledger = GateLedger::of(state, loaded.row.id, gate.kind, &gate.masked);
+            ledger.send(state, now).await?;
             if let (Some(user), Some(m)) = (&loaded.user, &gate.method) {
                 if typed_matches(m, typed) {
                     send_code(state, &loaded, user, m, locale, meta).await?;
                     row.challenge_method_id = Some(m.id);
                 }
             }
+            row.challenge_destination = Some(CodeChallenge { ledger, to }.encode());
         }
         MethodKind::Authenticator => {
             row.challenge_method_id = gate.method.as_ref().map(|m| m.id);
         }
         MethodKind::SecurityQuestions => {
-            if let Some(user) = &loaded.user {
-                row.questions = Some(draw_questions(state, user, &loaded.policy, None).await?);
-            }
+            let registered = registered_questions(state, &loaded).await?;
+            row.questions = Some(draw_questions(&registered, &loaded.policy, None));
         }
         MethodKind::RecoveryCodes => {}
     }
@@ -529,7 +539,8 @@ fn typed_matches(m: &MethodRow, typed: &str) -> bool {
     }
 }
 
-/// Eight digits from the OS CSPRNG, queued for the stored address or number only.
+/// Eight digits from the OS CSPRNG, queued for the stored address or number only. The
+/// limits and the ledger have been counted by the caller, as for a code not sent.
 async fn send_code(
     state: &AppState,
     loaded: &Loaded,
@@ -538,42 +549,8 @@ async fn send_code(
     locale: Locale,
     meta: &RequestMeta,
 ) -> Result<(), AppError> {
-    let limits = &state.settings.recovery;
-    let destination = state
-        .keys
-        .mac_hex("recovery-destination", m.value.as_bytes());
-    limits::take(
-        state,
-        "send-subject",
-        &loaded.row.subject_mac,
-        limits.sends_short,
-    )
-    .await?;
-    limits::take(
-        state,
-        "send-subject-day",
-        &loaded.row.subject_mac,
-        limits.sends_daily,
-    )
-    .await?;
-    limits::take(state, "send-destination", &destination, limits.sends_short).await?;
-    limits::take(
-        state,
-        "send-destination-day",
-        &destination,
-        limits.sends_daily,
-    )
-    .await?;
     let channel = match m.kind {
-        ContactKind::Sms => {
-            let digits: String = m.value.chars().filter(char::is_ascii_digit).collect();
-            let prefix: String = digits.chars().take(6).collect();
-            let country: String = digits.chars().take(2).collect();
-            limits::take(state, "sms-prefix", &prefix, limits.sms_per_prefix).await?;
-            limits::take(state, "sms-country", &country, limits.sms_per_country).await?;
-            limits::take(state, "sms-global", "all", limits.sms_global).await?;
-            "sms"
-        }
+        ContactKind::Sms => "sms",
         _ => "email",
     };
     let now = state.now();
@@ -638,7 +615,9 @@ fn code_message(
     }
 }
 
-/// Sends the code again (a new code; the old one dies and its failures carry over).
+/// Sends the code again (a new code; the old one dies and its failures carry over). The
+/// same limits and ledger count for a typed destination that didn't match, and for a
+/// decoy, where nothing is sent.
 pub async fn resend(
     state: &AppState,
     parts: &Parts,
@@ -653,9 +632,11 @@ pub async fn resend(
     ) {
         return Err(AppError::InvalidInput);
     }
+    let challenge = code_challenge(&loaded)?;
+    sending::count_send(state, &loaded.row.subject_mac, &challenge.to).await?;
+    challenge.ledger.send(state, state.now()).await?;
     let (Some(user), Some(method_id)) = (&loaded.user, loaded.row.challenge_method_id) else {
-        // Decoy, or the typed address didn't match: pretend, as for a real resend.
-        return decoy_resend(state, &loaded).await;
+        return Ok(());
     };
     let m = state
         .store
@@ -665,20 +646,13 @@ pub async fn resend(
     send_code(state, &loaded, user, &m, locale, meta).await
 }
 
-/// A resend where nothing is sent keeps the real one's cooldown, so both look alike.
-async fn decoy_resend(state: &AppState, loaded: &Loaded) -> Result<(), AppError> {
-    let now = state.now();
-    let window = now - now.rem_euclid(CODE_COOLDOWN);
-    let hits = state
-        .store
-        .hit(&format!("decoy-resend:{}", loaded.row.id), window)
-        .await?;
-    if hits > 1 {
-        return Err(AppError::TooSoon {
-            wait_seconds: (window + CODE_COOLDOWN - now).max(1),
-        });
-    }
-    Ok(())
+fn code_challenge(loaded: &Loaded) -> Result<CodeChallenge, AppError> {
+    loaded
+        .row
+        .challenge_destination
+        .as_deref()
+        .and_then(CodeChallenge::decode)
+        .ok_or(AppError::InvalidInput)
 }
 
 /// What the user offers as proof for the chosen method.
@@ -702,10 +676,7 @@ pub async fn prove(
     paused(state, &loaded).await?;
     let kind = loaded.flow.challenge.ok_or(AppError::InvalidInput)?;
     let now = state.now();
-    let verdict = match &loaded.user {
-        Some(user) => check_proof(state, &loaded, user, kind, &proof, now).await?,
-        None => Verdict::Failed(decoy_failure(state, &loaded, kind).await?),
-    };
+    let verdict = check_proof(state, &loaded, kind, &proof, now).await?;
     match verdict {
         Verdict::Passed => {
             let next =
@@ -714,6 +685,7 @@ pub async fn prove(
             state.store.recovery_success(user.id).await?;
             let mut row = write_back(&loaded.row, &next);
             row.challenge_method_id = None;
+            row.challenge_destination = None;
             row.questions = None;
             let mut e = event(now, "recovery.gate", SUCCESS, meta, &loaded);
             e.detail = kind_str(kind).into();
@@ -751,20 +723,18 @@ pub async fn prove(
                     state.store.audit(&e).await?;
                     return Err(AppError::TryAgainAfter { at: until });
                 }
-                if kind == MethodKind::SecurityQuestions {
-                    // A wrong answer draws other questions, so guesses can't pile up on one.
-                    let mut row = loaded.row.clone();
-                    row.questions = Some(
-                        draw_questions(
-                            state,
-                            user,
-                            &loaded.policy,
-                            loaded.row.questions.as_deref(),
-                        )
-                        .await?,
-                    );
-                    let _ = state.store.save_flow(&row, None, None).await?;
-                }
+            }
+            if kind == MethodKind::SecurityQuestions {
+                // A wrong answer draws other questions, so guesses can't pile up on one;
+                // a decoy redraws from its own list the same way.
+                let mut row = loaded.row.clone();
+                let registered = registered_questions(state, &loaded).await?;
+                row.questions = Some(draw_questions(
+                    &registered,
+                    &loaded.policy,
+                    loaded.row.questions.as_deref(),
+                ));
+                save(state, &loaded, &row, None).await?;
             }
             Err(error)
         }
@@ -776,23 +746,32 @@ enum Verdict {
     Failed(AppError),
 }
 
+/// Checks a proof for the flow's challenge. A decoy (`loaded.user` is `None`) and an
+/// email or phone whose typed destination didn't match go through the same steps with
+/// nothing that could pass, so they answer as a wrong proof of a real account does.
 async fn check_proof(
     state: &AppState,
     loaded: &Loaded,
-    user: &User,
     kind: MethodKind,
     proof: &Proof<'_>,
     now: i64,
 ) -> Result<Verdict, AppError> {
+    let user = loaded.user.as_ref();
     match (kind, proof) {
         (MethodKind::Email | MethodKind::Sms, Proof::Code(code)) => {
-            let Some(method_id) = loaded.row.challenge_method_id else {
-                // The typed address didn't match: no code exists; fail as a decoy does.
-                return Ok(Verdict::Failed(decoy_failure(state, loaded, kind).await?));
+            let challenge = code_challenge(loaded)?;
+            let Try::Counted { remaining } = challenge.ledger.count_try(state, now).await? else {
+                return Ok(Verdict::Failed(AppError::CodeExpired));
+            };
+            let wrong = Verdict::Failed(AppError::CodeWrong { remaining });
+            let (Some(user), Some(method_id)) = (user, loaded.row.challenge_method_id) else {
+                return Ok(wrong);
             };
             let purpose = format!("recovery:{}", loaded.row.id);
             let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
             let mac = code_mac(state, method_id, &purpose, &code);
+            // The real code keeps its own count (at most five comparisons, exact under
+            // concurrency); the answer is the ledger's, the same as for a decoy.
             Ok(
                 match state
                     .store
@@ -800,29 +779,60 @@ async fn check_proof(
                     .await?
                 {
                     CodeCheck::Accepted => Verdict::Passed,
-                    CodeCheck::Wrong { remaining } => {
-                        Verdict::Failed(AppError::CodeWrong { remaining })
-                    }
-                    CodeCheck::Dead => Verdict::Failed(AppError::CodeExpired),
+                    CodeCheck::Wrong { .. } | CodeCheck::Dead => wrong,
                 },
             )
         }
         (MethodKind::Authenticator, Proof::Code(code)) => {
-            let method_id = loaded
-                .row
-                .challenge_method_id
-                .ok_or(AppError::InvalidInput)?;
+            check_totp(state, loaded, code, now).await
+        }
+        (MethodKind::RecoveryCodes, Proof::Code(code)) => {
+            let Some(canonical) = super::recovery_codes::normalize(code) else {
+                return Ok(Verdict::Failed(AppError::ProofWrong));
+            };
+            let fingerprint = super::recovery_codes::fingerprint(&state.keys, &canonical);
+            let consumed = match user {
+                Some(user) => {
+                    state
+                        .store
+                        .consume_recovery_code(user.id, &fingerprint, now)
+                        .await?
+                }
+                None => false,
+            };
+            Ok(if consumed {
+                Verdict::Passed
+            } else {
+                Verdict::Failed(AppError::ProofWrong)
+            })
+        }
+        (MethodKind::SecurityQuestions, Proof::Answers(answers)) => {
+            check_answers(state, loaded, answers).await
+        }
+        _ => Err(AppError::InvalidInput),
+    }
+}
+
+async fn check_totp(
+    state: &AppState,
+    loaded: &Loaded,
+    code: &str,
+    now: i64,
+) -> Result<Verdict, AppError> {
+    // Three wrong codes within one 30 s step: wait for the next (SECURITY.md), counted
+    // per identifier, so a decoy waits alike.
+    let totp_limit = limits::Limit::new(3, 30);
+    let key = &loaded.row.subject_mac;
+    if let Some(at) = limits::exhausted(state, "totp", key, totp_limit).await? {
+        return Err(AppError::TryAgainAfter { at });
+    }
+    let failed = match (&loaded.user, loaded.row.challenge_method_id) {
+        (Some(user), Some(id)) => {
             let m = state
                 .store
-                .method(user.id, method_id)
+                .method(user.id, id)
                 .await?
                 .ok_or(AppError::FlowExpired)?;
-            // Three wrong codes within one 30 s step: wait for the next (SECURITY.md).
-            let totp_limit = limits::Limit::new(3, 30);
-            let key = m.id.to_string();
-            if let Some(at) = limits::exhausted(state, "totp", &key, totp_limit).await? {
-                return Err(AppError::TryAgainAfter { at });
-            }
             match super::security_info::check_totp(state, &m, code, now).await {
                 Ok(step) => {
                     if state
@@ -830,54 +840,32 @@ async fn check_proof(
                         .accept_totp_step(m.id, user.id, step, now)
                         .await?
                     {
-                        Ok(Verdict::Passed)
-                    } else {
-                        Ok(Verdict::Failed(AppError::TotpReplayed))
+                        return Ok(Verdict::Passed);
                     }
+                    AppError::TotpReplayed
                 }
-                Err(e @ (AppError::TotpWrong | AppError::TotpReplayed)) => {
-                    let window = now - now.rem_euclid(totp_limit.window);
-                    state.store.hit(&format!("totp:{key}"), window).await?;
-                    Ok(Verdict::Failed(e))
-                }
-                Err(e) => Err(e),
+                Err(e @ (AppError::TotpWrong | AppError::TotpReplayed)) => e,
+                Err(e) => return Err(e),
             }
         }
-        (MethodKind::RecoveryCodes, Proof::Code(code)) => {
-            let Some(canonical) = super::recovery_codes::normalize(code) else {
-                return Ok(Verdict::Failed(AppError::ProofWrong));
-            };
-            let fingerprint = super::recovery_codes::fingerprint(&state.keys, &canonical);
-            Ok(
-                if state
-                    .store
-                    .consume_recovery_code(user.id, &fingerprint, now)
-                    .await?
-                {
-                    Verdict::Passed
-                } else {
-                    Verdict::Failed(AppError::ProofWrong)
-                },
-            )
-        }
-        (MethodKind::SecurityQuestions, Proof::Answers(answers)) => {
-            check_answers(state, loaded, user, answers).await
-        }
-        _ => Err(AppError::InvalidInput),
-    }
+        _ => AppError::TotpWrong,
+    };
+    let window = now - now.rem_euclid(totp_limit.window);
+    state.store.hit(&format!("totp:{key}"), window).await?;
+    Ok(Verdict::Failed(failed))
 }
 
 async fn check_answers(
     state: &AppState,
     loaded: &Loaded,
-    user: &User,
     answers: &[SecretString],
 ) -> Result<Verdict, AppError> {
     let limits = &state.settings.recovery;
+    let key = &loaded.row.subject_mac;
     if let Some(at) = limits::exhausted(
         state,
         "questions",
-        &user.id.to_string(),
+        key,
         limits::Limit::new(limits.question_failures, limits.question_lock_seconds),
     )
     .await?
@@ -896,11 +884,15 @@ async fn check_answers(
         return Err(AppError::InvalidInput);
     }
     let mut all = true;
-    for (key, answer) in keys.iter().zip(answers) {
+    for (question, answer) in keys.iter().zip(answers) {
         let normalized =
             SecretString::new(crate::domain::methods::normalize_answer(answer.expose()));
-        let hash = state.store.security_answer_hash(user.id, key).await?;
-        // Every answer is verified, right or wrong, so timing doesn't tell which failed.
+        let hash = match &loaded.user {
+            Some(user) => state.store.security_answer_hash(user.id, question).await?,
+            None => None,
+        };
+        // Every answer is verified, right or wrong, and a decoy's against the dummy hash,
+        // so timing doesn't tell which failed, nor whether the account exists.
         let ok = state
             .hasher
             .verify(&normalized, hash.as_deref())
@@ -914,28 +906,31 @@ async fn check_answers(
     limits::take(
         state,
         "questions",
-        &user.id.to_string(),
+        key,
         limits::Limit::new(limits.question_failures + 1, limits.question_lock_seconds),
     )
     .await?;
     Ok(Verdict::Failed(AppError::AnswersWrong))
 }
 
+/// The question keys the account registered answers for; a decoy's come with its hints.
+async fn registered_questions(state: &AppState, loaded: &Loaded) -> Result<Vec<String>, AppError> {
+    match &loaded.user {
+        Some(user) => Ok(state.store.security_questions(user.id).await?),
+        None => decoy_questions(state, loaded).await,
+    }
+}
+
 /// Draws the questions to answer at random from the registered ones, the ones just
 /// failed last: after a wrong answer at least one question changes whenever the account
 /// has more than it is asked.
-async fn draw_questions(
-    state: &AppState,
-    user: &User,
-    policy: &OrgPolicy,
-    previous: Option<&str>,
-) -> Result<String, AppError> {
+fn draw_questions(registered: &[String], policy: &OrgPolicy, previous: Option<&str>) -> String {
     use rand::seq::SliceRandom;
-    let registered = state.store.security_questions(user.id).await?;
     let n = usize::from(policy.questions_to_answer.max(1)).min(registered.len());
     let previous: Vec<&str> = previous.unwrap_or_default().split(',').collect();
     let (mut drawn, mut failed): (Vec<String>, Vec<String>) = registered
-        .into_iter()
+        .iter()
+        .cloned()
         .partition(|q| !previous.contains(&q.as_str()));
     let rng = &mut rand::rngs::OsRng;
     drawn.shuffle(rng);
@@ -943,37 +938,7 @@ async fn draw_questions(
     drawn.extend(failed);
     drawn.truncate(n);
     drawn.shuffle(rng);
-    Ok(drawn.join(","))
-}
-
-/// A wrong proof for a decoy or an unmatched address: the same error a real wrong code
-/// gives, with the tries counting down the same way.
-async fn decoy_failure(
-    state: &AppState,
-    loaded: &Loaded,
-    kind: MethodKind,
-) -> Result<AppError, AppError> {
-    Ok(match kind {
-        MethodKind::Email | MethodKind::Sms => {
-            let hits = state
-                .store
-                .hit(
-                    &format!("decoy-code:{}:{}", loaded.row.id, loaded.row.version),
-                    0,
-                )
-                .await?;
-            if hits > CODE_TRIES {
-                AppError::CodeExpired
-            } else {
-                AppError::CodeWrong {
-                    remaining: CODE_TRIES - hits,
-                }
-            }
-        }
-        MethodKind::Authenticator => AppError::TotpWrong,
-        MethodKind::RecoveryCodes => AppError::ProofWrong,
-        MethodKind::SecurityQuestions => AppError::AnswersWrong,
-    })
+    drawn.join(",")
 }
 
 /// The account of this browser's flow, once it has passed every gate of a reset.

@@ -24,6 +24,7 @@ mod logs;
 mod password_policy;
 mod pow;
 mod recovery;
+mod recovery_alike;
 mod security_info;
 mod signin;
 mod store;

@@ -450,7 +450,7 @@ async fn this_wasnt_me_freezes_the_account(db: Db) {
 async fn the_start_answers_after_the_deadline_for_every_identifier(db: Db) {
     let app = TestApp::new(db).await;
     user_with_alt(&app, "anna@example.com", Role::User).await;
-    let deadline = std::time::Duration::from_millis(app.state.settings.recovery.start_deadline_ms);
+    let deadline = app.state.settings.recovery.deadlines.of(app::server::recovery::limits::Step::Start);
     for who in ["anna@example.com", "nobody@example.com"] {
         let t = std::time::Instant::now();
         start(&app, who).await;
@@ -952,7 +952,7 @@ async fn recovery_start_under_load() {
         ..app.state.clone()
     };
     let router = server::router(state.clone());
-    let deadline = std::time::Duration::from_millis(state.settings.recovery.start_deadline_ms);
+    let deadline = state.settings.recovery.deadlines.of(app::server::recovery::limits::Step::Start);
     for concurrency in [10_usize, 50, 200] {
         let total = concurrency * 4;
         let gate = Arc::new(tokio::sync::Semaphore::new(concurrency));

@@ -20,40 +20,39 @@ pub async fn recovery_challenge() -> Result<String, AppError> {
 /// `pow` is the solved proof of work; empty without JavaScript (a stricter limit applies).
 #[server(prefix = "/api", endpoint = "recovery/start")]
 pub async fn start_recovery(user_id: String, pow: Option<String>) -> Result<(), AppError> {
+    use crate::server::recovery::{deadline, limits::Step};
     use crate::server::{app_state, recovery, request};
-    let deadline = tokio::time::Instant::now();
-    let result = async {
+    let result = deadline::within(Step::Start, async {
         let state = app_state()?;
         let parts = request::current_parts().ok_or(AppError::Internal)?;
         let meta = request::RequestMeta::from_parts(&parts);
-        let wait = std::time::Duration::from_millis(state.settings.recovery.start_deadline_ms);
         let pow_solved = match pow.as_deref().map(str::trim) {
             None | Some("") => false,
             Some(payload) => {
                 if !crate::server::recovery::pow_redeemed(&state, payload).await? {
-                    tokio::time::sleep_until(deadline + wait).await;
                     return Err(AppError::ProofOfWorkFailed);
                 }
                 true
             }
         };
-        let outcome = recovery::start(&state, &user_id, pow_solved, &meta).await;
-        tokio::time::sleep_until(deadline + wait).await;
-        let cookie = outcome?;
+        recovery::start(&state, &user_id, pow_solved, &meta).await
+    })
+    .await
+    .and_then(|cookie| {
         request::set_cookie(&cookie)?;
         leptos_axum::redirect(crate::routes::RECOVER_WHY);
         Ok(())
-    }
-    .await;
+    });
     crate::server::request::with_status(result)
 }
 
 /// "I forgot my password" or "I know my password, but still can't sign in".
 #[server(prefix = "/api", endpoint = "recovery/purpose")]
 pub async fn choose_purpose(purpose: String) -> Result<(), AppError> {
+    use crate::server::recovery::{deadline, limits::Step};
     use crate::server::{app_state, recovery, request};
     crate::server::request::with_status(
-        async move {
+        deadline::within(Step::Purpose, async move {
             let purpose =
                 crate::domain::recovery::Purpose::parse(&purpose).ok_or(AppError::InvalidInput)?;
             let state = app_state()?;
@@ -62,7 +61,7 @@ pub async fn choose_purpose(purpose: String) -> Result<(), AppError> {
             recovery::choose_purpose(&state, &parts, purpose, &meta).await?;
             leptos_axum::redirect(crate::routes::RECOVER_VERIFY);
             Ok(())
-        }
+        })
         .await,
     )
 }

@@ -8,9 +8,10 @@ use leptos::prelude::*;
 #[server(prefix = "/api", endpoint = "recovery/flow")]
 pub async fn recovery_flow() -> Result<FlowView, AppError> {
     use crate::api::security::QuestionChoice;
+    use crate::server::recovery::{deadline, limits::Step};
     use crate::server::{app_state, recovery, request};
     crate::server::request::with_status(
-        async move {
+        deadline::within(Step::Page, async move {
             let state = app_state()?;
             let parts = request::current_parts().ok_or(AppError::Internal)?;
             let loaded = recovery::load(&state, &parts).await?;
@@ -49,7 +50,7 @@ pub async fn recovery_flow() -> Result<FlowView, AppError> {
                     .collect(),
                 challenge,
             })
-        }
+        })
         .await,
     )
 }
@@ -58,9 +59,10 @@ pub async fn recovery_flow() -> Result<FlowView, AppError> {
 /// number, which must match the stored one before a code is sent to the stored one.
 #[server(prefix = "/api", endpoint = "recovery/method")]
 pub async fn choose_method(option: usize, typed: Option<String>) -> Result<(), AppError> {
+    use crate::server::recovery::{deadline, limits::Step};
     use crate::server::{app_state, recovery, request};
     crate::server::request::with_status(
-        async move {
+        deadline::within(Step::Method, async move {
             let state = app_state()?;
             let parts = request::current_parts().ok_or(AppError::Internal)?;
             let meta = request::RequestMeta::from_parts(&parts);
@@ -69,7 +71,7 @@ pub async fn choose_method(option: usize, typed: Option<String>) -> Result<(), A
                 .await?;
             leptos_axum::redirect(crate::routes::RECOVER_VERIFY);
             Ok(())
-        }
+        })
         .await,
     )
 }
@@ -77,9 +79,10 @@ pub async fn choose_method(option: usize, typed: Option<String>) -> Result<(), A
 /// A code: from the mail or text message, the authenticator app, or a recovery code.
 #[server(prefix = "/api", endpoint = "recovery/prove")]
 pub async fn prove_code(code: SecretString) -> Result<(), AppError> {
+    use crate::server::recovery::{deadline, limits::Step};
     use crate::server::{app_state, recovery, request};
     crate::server::request::with_status(
-        async move {
+        deadline::within(Step::Prove, async move {
             let state = app_state()?;
             let parts = request::current_parts().ok_or(AppError::Internal)?;
             let meta = request::RequestMeta::from_parts(&parts);
@@ -94,7 +97,7 @@ pub async fn prove_code(code: SecretString) -> Result<(), AppError> {
             .await?;
             leptos_axum::redirect(done_or_page(next));
             Ok(())
-        }
+        })
         .await,
     )
 }
@@ -108,9 +111,10 @@ pub async fn prove_answers(
     answer_4: Option<SecretString>,
     answer_5: Option<SecretString>,
 ) -> Result<(), AppError> {
+    use crate::server::recovery::{deadline, limits::Step};
     use crate::server::{app_state, recovery, request};
     crate::server::request::with_status(
-        async move {
+        deadline::within(Step::Prove, async move {
             let state = app_state()?;
             let parts = request::current_parts().ok_or(AppError::Internal)?;
             let meta = request::RequestMeta::from_parts(&parts);
@@ -129,7 +133,7 @@ pub async fn prove_answers(
             .await?;
             leptos_axum::redirect(done_or_page(next));
             Ok(())
-        }
+        })
         .await,
     )
 }
@@ -137,9 +141,10 @@ pub async fn prove_answers(
 /// A new code for the chosen email or phone.
 #[server(prefix = "/api", endpoint = "recovery/resend")]
 pub async fn resend_recovery_code() -> Result<(), AppError> {
+    use crate::server::recovery::{deadline, limits::Step};
     use crate::server::{app_state, recovery, request};
     crate::server::request::with_status(
-        async move {
+        deadline::within(Step::Resend, async move {
             let state = app_state()?;
             let parts = request::current_parts().ok_or(AppError::Internal)?;
             let meta = request::RequestMeta::from_parts(&parts);
@@ -147,7 +152,7 @@ pub async fn resend_recovery_code() -> Result<(), AppError> {
             recovery::resend(&state, &parts, locale, &meta).await?;
             leptos_axum::redirect(crate::routes::RECOVER_VERIFY_RESENT);
             Ok(())
-        }
+        })
         .await,
     )
 }

@@ -39,8 +39,79 @@ pub struct RecoveryLimits {
     /// Wrong answers to security questions before they are locked, and for how long.
     pub question_failures: i64,
     pub question_lock_seconds: i64,
-    /// Every start answers after this long, whatever happened.
-    pub start_deadline_ms: u64,
+    /// How long each step takes at least, whatever happened.
+    pub deadlines: StepDeadlines,
+}
+
+/// The steps of a recovery that answer after a fixed deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// "Get back into your account": the user ID.
+    Start,
+    /// The flow as a page shows it (rendered, or fetched by the hydrated page).
+    Page,
+    /// "Why are you having trouble signing in?"
+    Purpose,
+    /// The choice of a method (and, for an email or a phone, the typed address).
+    Method,
+    /// Another code for the chosen email or phone.
+    Resend,
+    /// A code, an authenticator code, a recovery code or the answers.
+    Prove,
+}
+
+/// Every recovery step answers no earlier than its deadline, in milliseconds, whatever
+/// the account and the input: the work behind a step differs (a real account reads its
+/// methods, a matching address queues a code, a decoy computes hints), and without a
+/// floor its duration would tell them apart. Each is well above the step's work on a
+/// loaded 2-core machine and short enough not to be felt; the start is long because it
+/// may look up an account that doesn't exist (SECURITY.md: 500 ms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepDeadlines {
+    pub start_ms: u64,
+    pub page_ms: u64,
+    pub purpose_ms: u64,
+    pub method_ms: u64,
+    pub resend_ms: u64,
+    pub prove_ms: u64,
+}
+
+impl Default for StepDeadlines {
+    fn default() -> Self {
+        Self {
+            start_ms: 500,
+            page_ms: 60,
+            purpose_ms: 80,
+            method_ms: 250,
+            resend_ms: 250,
+            prove_ms: 300,
+        }
+    }
+}
+
+impl StepDeadlines {
+    pub fn of(&self, step: Step) -> std::time::Duration {
+        std::time::Duration::from_millis(match step {
+            Step::Start => self.start_ms,
+            Step::Page => self.page_ms,
+            Step::Purpose => self.purpose_ms,
+            Step::Method => self.method_ms,
+            Step::Resend => self.resend_ms,
+            Step::Prove => self.prove_ms,
+        })
+    }
+
+    /// The same deadline for every step (benchmarks and tests that time many flows).
+    pub fn all(ms: u64) -> Self {
+        Self {
+            start_ms: ms,
+            page_ms: ms,
+            purpose_ms: ms,
+            method_ms: ms,
+            resend_ms: ms,
+            prove_ms: ms,
+        }
+    }
 }
 
 impl Default for RecoveryLimits {
@@ -59,7 +130,7 @@ impl Default for RecoveryLimits {
             max_pause_seconds: 86_400,
             question_failures: 3,
             question_lock_seconds: 5 * 60,
-            start_deadline_ms: 500,
+            deadlines: StepDeadlines::default(),
         }
     }
 }

@@ -21,6 +21,9 @@ pub struct FlowRow {
     pub passed: String,
     pub challenge: Option<String>,
     pub challenge_method_id: Option<i64>,
+    /// The typed destination of an email or phone gate, as MAC and SMS route
+    /// ([`crate::server::recovery::sending::Destination`]), whether it matched or not.
+    pub challenge_destination: Option<String>,
     pub questions: Option<String>,
     pub ip: String,
     pub version: i64,
@@ -40,7 +43,7 @@ impl std::fmt::Debug for FlowRow {
 }
 
 const FLOW_COLUMNS: &str = "id, user_id, org_id, subject_mac, state, purpose, required, passed, \
-    challenge, challenge_method_id, questions, ip, version, created_at, expires_at";
+    challenge, challenge_method_id, challenge_destination, questions, ip, version, created_at, expires_at";
 
 fn flow_from_row(row: &sqlx::any::AnyRow) -> Result<FlowRow, sqlx::Error> {
     Ok(FlowRow {
@@ -54,6 +57,7 @@ fn flow_from_row(row: &sqlx::any::AnyRow) -> Result<FlowRow, sqlx::Error> {
         passed: row.try_get("passed")?,
         challenge: row.try_get("challenge")?,
         challenge_method_id: row.try_get("challenge_method_id")?,
+        challenge_destination: row.try_get("challenge_destination")?,
         questions: row.try_get("questions")?,
         ip: row.try_get("ip")?,
         version: row.try_get("version")?,
@@ -131,8 +135,8 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let done = sqlx::query(
             "UPDATE recovery_flows SET state = $1, purpose = $2, passed = $3, challenge = $4, \
-             challenge_method_id = $5, questions = $6, ended_at = $7, version = version + 1 \
-             WHERE id = $8 AND version = $9 AND ended_at IS NULL",
+             challenge_method_id = $5, questions = $6, ended_at = $7, version = version + 1, \
+             challenge_destination = $10 WHERE id = $8 AND version = $9 AND ended_at IS NULL",
         )
         .bind(&flow.state)
         .bind(flow.purpose.as_deref())
@@ -143,6 +147,7 @@ impl Store {
         .bind(ended)
         .bind(flow.id)
         .bind(flow.version)
+        .bind(flow.challenge_destination.as_deref())
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() != 1 {

@@ -1,0 +1,398 @@
+//! Recovery reveals nothing, checked step by step: every kind of identifier (a real
+//! account, a locked one, a disabled one, one without methods, an unknown one) and every
+//! kind of input (the registered address typed, or another) walks the same steps and gets
+//! the same answers — status, redirect, body — at no earlier than the step's deadline,
+//! and leaves the same marks in the limit counters. Any branch that answers or counts for
+//! the truth only (a limit taken after the match, a cooldown kept for real codes only)
+//! makes the walks differ.
+use crate::support::{Db, Reply, TestApp, START};
+use app::server::recovery::limits::{Step, StepDeadlines};
+use app::server::store::methods::ContactKind;
+use app::server::store::{Role, UserStatus};
+use http::StatusCode;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+crate::db_tests!(every_kind_of_identifier_and_input_walks_alike);
+
+const ALT: &str = "anna.private@example.net";
+const DEADLINE_MS: u64 = 40;
+
+/// A portal whose recovery steps all answer at [`DEADLINE_MS`], so that the walks below
+/// stay quick; the defaults are the same mechanism with other numbers.
+async fn portal(db: Db) -> TestApp {
+    let app = TestApp::new(db).await;
+    let mut settings = (*app.state.settings).clone();
+    settings.recovery.deadlines = StepDeadlines::all(DEADLINE_MS);
+    // A fixed key: the decoys' hints (drawn from it) are then the same on every run.
+    let state = app::server::AppState {
+        settings: std::sync::Arc::new(settings),
+        keys: std::sync::Arc::new(app::server::keys::Keys::from_bytes([42; 32])),
+        ..app.state.clone()
+    };
+    TestApp {
+        router: server::router(state.clone()),
+        state,
+        ..app
+    }
+}
+
+/// What one step answered, without what differs by construction (the flow's cookie).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Answer {
+    step: &'static str,
+    status: StatusCode,
+    location: Option<String>,
+    body: String,
+}
+
+fn cookie_of(reply: &Reply) -> Option<String> {
+    reply
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("regain_recovery=") && !c.contains("Max-Age=0"))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_owned)
+}
+
+/// Every row of the limit counters as `bucket → hits`, with the MACs, flow ids and
+/// times in bucket names replaced by placeholders, so two walks can be compared.
+async fn counters(app: &TestApp) -> BTreeMap<String, i64> {
+    use sqlx::Row;
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&app.database_url).await.unwrap();
+    let rows = sqlx::query("SELECT bucket, window_start, hits FROM rate_limits")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let mut out = BTreeMap::new();
+    for row in rows {
+        let bucket: String = row.get("bucket");
+        let window: i64 = row.get("window_start");
+        let hits: i64 = row.get("hits");
+        let shape: Vec<String> = bucket
+            .split(':')
+            .map(|part| {
+                if part.len() >= 16 && part.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    "<mac>".to_owned()
+                } else if !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) {
+                    "<n>".to_owned()
+                } else {
+                    part.to_owned()
+                }
+            })
+            .collect();
+        let key = match shape.first().map(String::as_str) {
+            // A decoy's failures and pauses are kept here, a real account's on its row
+            // (below): the same count under one name.
+            Some("decoy-failures") => "recovery failures".to_owned(),
+            Some("decoy-paused") => "recovery pauses".to_owned(),
+            _ => format!("{} @{}", shape.join(":"), window.rem_euclid(86_400)),
+        };
+        *out.entry(key).or_default() += hits;
+    }
+    let accounts = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(recovery_failures + 10 * recovery_pauses), 0) AS BIGINT) AS f, \
+         CAST(COALESCE(SUM(recovery_pauses), 0) AS BIGINT) AS p FROM users",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    *out.entry("recovery failures".to_owned()).or_default() += accounts.get::<i64, _>("f");
+    *out.entry("recovery pauses".to_owned()).or_default() += accounts.get::<i64, _>("p");
+    pool.close().await;
+    out
+}
+
+fn diff(before: &BTreeMap<String, i64>, after: &BTreeMap<String, i64>) -> BTreeMap<String, i64> {
+    after
+        .iter()
+        .map(|(k, v)| (k.clone(), v - before.get(k).copied().unwrap_or(0)))
+        .filter(|(_, d)| *d != 0)
+        .collect()
+}
+
+/// One walk's requests and what they answered.
+struct Walker<'a> {
+    app: &'a TestApp,
+    user_id: &'a str,
+    base: i64,
+    html: bool,
+    cookie: Option<String>,
+    answers: Vec<Answer>,
+}
+
+impl Walker<'_> {
+    async fn step(
+        &mut self,
+        name: &'static str,
+        which: Step,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) {
+        let app = self.app;
+        let t = Instant::now();
+        let reply = if self.html {
+            app.post_form(endpoint, form, self.cookie.as_deref()).await
+        } else {
+            app.call(endpoint, form, self.cookie.as_deref()).await
+        };
+        let took = t.elapsed();
+        assert!(
+            took >= app.state.settings.recovery.deadlines.of(which),
+            "{name} for {} answered after {took:?}, before its deadline",
+            self.user_id
+        );
+        assert!(
+            !reply.status.is_server_error(),
+            "{name}: {} {}",
+            reply.status,
+            reply.body
+        );
+        if let Some(c) = cookie_of(&reply) {
+            self.cookie = Some(c);
+        }
+        self.answers.push(Answer {
+            step: name,
+            status: reply.status,
+            location: reply.header("location").map(|l| self.readable_location(l)),
+            body: self.relative_times(&reply.body),
+        });
+    }
+
+    /// A time in an answer (the end of a limit's window, as `"at":N` in the body or
+    /// `at%22%3AN` in a redirect's query) counted from the walk's start, as every walk
+    /// starts at its own time.
+    fn relative_times(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for marker in ["\"at\":", "at%22%3A"] {
+            if let Some(i) = out.find(marker) {
+                let from = i + marker.len();
+                let digits: String = out[from..]
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect();
+                if let Ok(at) = digits.parse::<i64>() {
+                    out.replace_range(from..from + digits.len(), &(at - self.base).to_string());
+                }
+            }
+        }
+        out
+    }
+
+    /// A redirect with its error (base64 JSON in `__err`) spelled out, times relative.
+    fn readable_location(&self, location: &str) -> String {
+        use base64::Engine;
+        let (path, query) = location.split_once('?').unwrap_or((location, ""));
+        let params: Vec<String> = query
+            .split('&')
+            .map(|p| match p.strip_prefix("__err=") {
+                Some(err) => {
+                    let err = err.replace("%3D", "=");
+                    let json = base64::engine::general_purpose::URL_SAFE
+                        .decode(&err)
+                        .or_else(|_| base64::engine::general_purpose::STANDARD.decode(&err))
+                        .unwrap_or_else(|e| panic!("__err {err}: {e}"));
+                    format!(
+                        "__err={}",
+                        self.relative_times(&String::from_utf8_lossy(&json))
+                    )
+                }
+                None => p.to_owned(),
+            })
+            .collect();
+        format!("{path}?{}", params.join("&"))
+    }
+
+    /// The index of the email gate on the flow's page, as the hydrated client reads it.
+    async fn email_gate(&self) -> String {
+        let t = Instant::now();
+        let page = self
+            .app
+            .call("recovery/flow", &[], self.cookie.as_deref())
+            .await;
+        assert!(t.elapsed() >= self.app.state.settings.recovery.deadlines.of(Step::Page));
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let view: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+        let gates = view["gates"].as_array().unwrap();
+        let gate = gates
+            .iter()
+            .find(|g| g["kind"] == "email")
+            .unwrap_or_else(|| panic!("{} shows no email gate: {view}", self.user_id));
+        gate["index"].to_string()
+    }
+}
+
+/// Walks one recovery for `user_id`, typing `typed` at the email gate, from a clock set
+/// to `base`; returns every answer, in order. `html`: as a browser without JavaScript.
+async fn walk(app: &TestApp, user_id: &str, typed: &str, base: i64, html: bool) -> Vec<Answer> {
+    {
+        use app::server::clock::Clock;
+        app.clock.advance(base - app.clock.now());
+    }
+    let mut w = Walker {
+        app,
+        user_id,
+        base,
+        html,
+        cookie: None,
+        answers: Vec::new(),
+    };
+    w.step(
+        "start",
+        Step::Start,
+        "recovery/start",
+        &[("user_id", user_id)],
+    )
+    .await;
+    w.step(
+        "purpose",
+        Step::Purpose,
+        "recovery/purpose",
+        &[("purpose", "reset")],
+    )
+    .await;
+    let gate = w.email_gate().await;
+    w.step(
+        "method",
+        Step::Method,
+        "recovery/method",
+        &[("option", &gate), ("typed", typed)],
+    )
+    .await;
+    // Straight after the first send: too soon, for everyone.
+    w.step("resend too soon", Step::Resend, "recovery/resend", &[])
+        .await;
+    for _ in 0..2 {
+        w.step(
+            "wrong code",
+            Step::Prove,
+            "recovery/prove",
+            &[("code", "00000000")],
+        )
+        .await;
+    }
+    app.clock.advance(61);
+    w.step("second send", Step::Resend, "recovery/resend", &[])
+        .await;
+    w.step(
+        "wrong code after resend",
+        Step::Prove,
+        "recovery/prove",
+        &[("code", "00000000")],
+    )
+    .await;
+    app.clock.advance(61);
+    w.step("third send", Step::Resend, "recovery/resend", &[])
+        .await;
+    app.clock.advance(61);
+    // The fourth within 15 minutes is over the per-identifier limit, for everyone.
+    w.step("fourth send", Step::Resend, "recovery/resend", &[])
+        .await;
+    for _ in 0..3 {
+        w.step(
+            "wrong code, last tries",
+            Step::Prove,
+            "recovery/prove",
+            &[("code", "11111111")],
+        )
+        .await;
+    }
+    app.clock.advance(16 * 60);
+    w.step("after the flow's end", Step::Resend, "recovery/resend", &[])
+        .await;
+    w.answers
+}
+
+async fn every_kind_of_identifier_and_input_walks_alike(db: Db) {
+    let app = portal(db).await;
+    for (email, status) in [
+        ("known@example.com", None),
+        ("mismatch@example.com", None),
+        ("locked@example.com", None),
+        ("disabled@example.com", Some(UserStatus::Disabled)),
+    ] {
+        let id = app.user(email, Role::User, false).await;
+        app.state
+            .store
+            .add_demo_method(id, ContactKind::Email, ALT, START)
+            .await
+            .unwrap();
+        if let Some(status) = status {
+            app.state
+                .store
+                .set_user_status(id, status, START)
+                .await
+                .unwrap();
+        }
+    }
+    app.user("nomethod@example.com", Role::User, false).await;
+    // Locked out of signing in: ten different wrong passwords.
+    for n in 0..10 {
+        app.login("locked@example.com", &format!("wrong password {n}"))
+            .await;
+    }
+    let locked = app
+        .state
+        .store
+        .find_user_by_email("locked@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(locked.lockout.locked_until.is_some(), "not locked out");
+
+    let walks = [
+        ("registered address typed", "known@example.com", ALT),
+        (
+            // Another account, as recovery failures count per account over the walks.
+            "another address typed",
+            "mismatch@example.com",
+            "someone@example.org",
+        ),
+        ("locked, registered address", "locked@example.com", ALT),
+        ("disabled", "disabled@example.com", ALT),
+        ("no method", "nomethod@example.com", ALT),
+        ("unknown", "nobody@example.com", ALT),
+        (
+            "unknown, other domain",
+            "nobody@elsewhere.example",
+            "x@y.example",
+        ),
+    ];
+    for html in [false, true] {
+        let mut reference: Option<(&str, Vec<Answer>, BTreeMap<String, i64>)> = None;
+        for (n, (what, user_id, typed)) in walks.iter().enumerate() {
+            // Each walk a day after the last, so no window or pause carries over.
+            let base = START + 86_400 * (1 + n as i64 + if html { 30 } else { 0 });
+            let before = counters(&app).await;
+            let answers = walk(&app, user_id, typed, base, html).await;
+            let marks = diff(&before, &counters(&app).await);
+            match &reference {
+                None => reference = Some((what, answers, marks)),
+                Some((first, expected, expected_marks)) => {
+                    for (a, b) in expected.iter().zip(&answers) {
+                        assert_eq!(a, b, "'{what}' answered unlike '{first}' (html: {html})");
+                    }
+                    assert_eq!(expected.len(), answers.len());
+                    assert_eq!(
+                        expected_marks, &marks,
+                        "'{what}' counted unlike '{first}' (html: {html})"
+                    );
+                }
+            }
+        }
+        // The walk met every answer it is meant to test, not only failures of one kind.
+        let (_, answers, _) = reference.unwrap();
+        let bodies: Vec<&str> = answers.iter().map(|a| a.body.as_str()).collect();
+        if !html {
+            assert!(bodies[3].contains("too_soon"), "{bodies:?}");
+            assert!(bodies[4].contains("\"remaining\":4"), "{bodies:?}");
+            assert!(bodies[7].contains("\"remaining\":2"), "{bodies:?}");
+            assert!(bodies[9].contains("try_again"), "{bodies:?}");
+            assert!(bodies[12].contains("code_expired"), "{bodies:?}");
+            assert!(bodies[13].contains("flow_expired"), "{bodies:?}");
+        }
+    }
+}
