@@ -25,6 +25,7 @@ mod password_policy;
 mod pow;
 mod recovery;
 mod recovery_alike;
+mod recovery_timing;
 mod security_info;
 mod signin;
 mod store;
