@@ -228,6 +228,60 @@ mod tests {
     }
 
     #[test]
+    fn forms_are_utf8_raw_and_decoded() {
+        let login = "/api/auth/login";
+        assert_eq!(
+            check_form(login, b"user_id=a\xFFb&password=x"),
+            Err(FormProblem::NotUtf8)
+        );
+        assert_eq!(
+            check_form(login, b"user_id=a%FFb&password=x"),
+            Err(FormProblem::NotUtf8)
+        );
+        assert_eq!(
+            check_form(login, b"user_id=a%fF&password=x"),
+            Err(FormProblem::NotUtf8),
+            "hex digits of either case"
+        );
+        assert_eq!(
+            check_form(login, b"user%FF=a"),
+            Err(FormProblem::NotUtf8),
+            "keys too, before they are looked up"
+        );
+        assert_eq!(
+            check_form(login, b"user_id=%C3&password=%A9"),
+            Err(FormProblem::NotUtf8),
+            "a character split across two fields is two bad ones"
+        );
+        assert_eq!(
+            check_form(login, b"user_id=%%FF"),
+            Err(FormProblem::NotUtf8)
+        );
+        assert_eq!(
+            check_form("/api/auth/logout", b"\xFF"),
+            Err(FormProblem::NotUtf8),
+            "an endpoint without fields as well"
+        );
+        assert_eq!(
+            check_form("/api/auth/logout", b"%FF"),
+            Err(FormProblem::NotUtf8)
+        );
+        assert_eq!(
+            check_form(login, "user_id=é&password=%C3%A9+%E2%82%AC".as_bytes()),
+            Ok(())
+        );
+        assert_eq!(
+            check_form(login, b"user_id=100%&password=%G1%4"),
+            Ok(()),
+            "a % without two hex digits is itself"
+        );
+        assert_eq!(
+            check_form("/api/nowhere", b"\xFF"),
+            Err(FormProblem::UnknownEndpoint)
+        );
+    }
+
+    #[test]
     fn origin_of_the_public_url() {
         let cfg = GuardConfig::from_public_url("https://regain.example.com/base/");
         assert_eq!(cfg.origin, "https://regain.example.com");
@@ -246,16 +300,38 @@ pub enum FormProblem {
     UnknownField,
     RepeatedField,
     ArrayField,
+    /// Bytes that are not UTF-8. Raw, the server function can't read the body and answers
+    /// 500, as if the fault were ours; percent-encoded, its decoder quietly turns them
+    /// into U+FFFD, so a field would not hold what was sent.
+    NotUtf8,
+}
+
+impl FormProblem {
+    /// The error a server function would have answered with, so the browser is told the
+    /// same way.
+    fn error(&self) -> app::error::AppError {
+        match self {
+            FormProblem::UnknownEndpoint => app::error::AppError::NotFound,
+            FormProblem::UnknownField
+            | FormProblem::RepeatedField
+            | FormProblem::ArrayField
+            | FormProblem::NotUtf8 => app::error::AppError::InvalidInput,
+        }
+    }
 }
 
 /// Checks an `application/x-www-form-urlencoded` body against the fields the endpoint
-/// accepts: no field outside the list, none twice, no `a[]` / `a[b]` forms.
+/// accepts: no field outside the list, none twice, no `a[]` / `a[b]` forms, and nothing
+/// that is not UTF-8 once decoded.
 pub fn check_form(path: &str, body: &[u8]) -> Result<(), FormProblem> {
     let allowed = app::api::form_fields(path).ok_or(FormProblem::UnknownEndpoint)?;
-    let text = String::from_utf8_lossy(body);
+    let text = std::str::from_utf8(body).map_err(|_| FormProblem::NotUtf8)?;
     let mut seen: Vec<&str> = Vec::new();
     for pair in text.split('&').filter(|p| !p.is_empty()) {
-        let key = pair.split_once('=').map_or(pair, |(k, _)| k);
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if !decodes_to_utf8(key) || !decodes_to_utf8(value) {
+            return Err(FormProblem::NotUtf8);
+        }
         if key.contains('[') || key.contains("%5B") || key.contains("%5b") {
             return Err(FormProblem::ArrayField);
         }
@@ -270,7 +346,45 @@ pub fn check_form(path: &str, body: &[u8]) -> Result<(), FormProblem> {
     Ok(())
 }
 
-/// Applies [`check_form`] to every server-function call.
+/// Whether a key or value of a form body is UTF-8 once `+` and `%XX` are decoded. A `%`
+/// without two hex digits after it stays itself, as the server function's decoder reads it.
+fn decodes_to_utf8(encoded: &str) -> bool {
+    let mut decoded = Vec::with_capacity(encoded.len());
+    let mut rest = encoded.as_bytes();
+    while let Some((&byte, tail)) = rest.split_first() {
+        let escaped = match (byte, tail) {
+            (b'%', [high, low, after @ ..]) => hex_digit(*high)
+                .zip(hex_digit(*low))
+                .map(|(high, low)| (high << 4 | low, after)),
+            _ => None,
+        };
+        rest = match escaped {
+            Some((value, after)) => {
+                decoded.push(value);
+                after
+            }
+            None => {
+                decoded.push(if byte == b'+' { b' ' } else { byte });
+                tail
+            }
+        };
+    }
+    std::str::from_utf8(&decoded).is_ok()
+}
+
+fn hex_digit(digit: u8) -> Option<u8> {
+    match digit {
+        b'0'..=b'9' => Some(digit - b'0'),
+        b'a'..=b'f' => Some(digit - b'a' + 10),
+        b'A'..=b'F' => Some(digit - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Applies [`check_form`] to every server-function call, and answers a refusal as the
+/// server function answers its own errors (see [`app::server::request::with_status`]): a
+/// form posted without JavaScript goes back to its page, which shows why; the wasm client
+/// gets the error's status and JSON.
 pub async fn strict_forms(req: Request, next: Next) -> Response {
     if req.method() != Method::POST || !req.uri().path().starts_with("/api/") {
         return next.run(req).await;
@@ -288,13 +402,22 @@ pub async fn strict_forms(req: Request, next: Next) -> Response {
         }
         Err(problem) => {
             tracing::info!(?problem, path, "form refused");
-            // The same JSON shape as an `AppError` from a server function.
-            let (status, body) = if problem == FormProblem::UnknownEndpoint {
-                (StatusCode::NOT_FOUND, r#"{"code":"not_found"}"#)
-            } else {
-                (StatusCode::BAD_REQUEST, r#"{"code":"invalid_input"}"#)
-            };
-            (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+            refusal(&parts, &path, &problem.error())
         }
+    }
+}
+
+fn refusal(parts: &http::request::Parts, path: &str, error: &app::error::AppError) -> Response {
+    let location = app::server::request::is_plain_form_post(parts)
+        .then(|| app::server::request::form_error_location(path, error))
+        .flatten()
+        .and_then(|location| HeaderValue::from_str(&location).ok());
+    if let Some(location) = location {
+        return (StatusCode::FOUND, [(header::LOCATION, location)]).into_response();
+    }
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    match serde_json::to_string(error) {
+        Ok(body) => (status, [(header::CONTENT_TYPE, "application/json")], body).into_response(),
+        Err(_) => status.into_response(),
     }
 }

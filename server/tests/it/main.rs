@@ -18,6 +18,7 @@ mod admin_users;
 mod cli;
 mod config;
 mod delivery;
+mod forms;
 mod headers;
 mod i18n;
 mod logs;
