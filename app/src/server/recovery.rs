@@ -166,11 +166,21 @@ fn event(now: i64, action: &str, outcome: &str, meta: &RequestMeta, loaded: &Loa
 }
 
 /// Who is this about: the account, or `None` when the identifier can't recover (unknown,
-/// disabled, or without a usable method) and the flow is a decoy.
+/// disabled, or without a usable method) and the flow is a decoy, whose gate count is
+/// its drawn shape's.
 async fn subject(
     state: &AppState,
     canonical: &str,
+    subject_mac: &str,
 ) -> Result<(Option<User>, Option<i64>, u8), AppError> {
+    let decoy = async |org: Option<(i64, &OrgPolicy)>| -> Result<_, AppError> {
+        let (org_id, policy) = match org {
+            Some((id, policy)) => (Some(id), policy.clone()),
+            None => (None, OrgPolicy::default()),
+        };
+        let shape = decoy::shape(state, org_id, &policy, subject_mac, None).await?;
+        Ok((None, org_id, shape.required))
+    };
     let Some(user) = state.store.find_user_by_email(canonical).await? else {
         // A decoy follows the policy of the organisation owning the address's domain, so
         // "step 1 of 2" reads the same for a stranger as for a real account there. Which
@@ -179,10 +189,10 @@ async fn subject(
             .rsplit_once('@')
             .map(|(_, d)| d)
             .unwrap_or_default();
-        return Ok(match state.store.find_org_by_domain(domain).await? {
-            Some(org) => (None, Some(org.id), required_methods(&org.policy, false)),
-            None => (None, None, OrgPolicy::default().methods_required),
-        });
+        return match state.store.find_org_by_domain(domain).await? {
+            Some(org) => decoy(Some((org.id, &org.policy))).await,
+            None => decoy(None).await,
+        };
     };
     let org = state
         .store
@@ -192,7 +202,7 @@ async fn subject(
     let admin = user.role == Role::GlobalAdmin;
     let mut required = required_methods(&org.policy, admin);
     if user.status == UserStatus::Disabled {
-        return Ok((None, Some(org.id), required));
+        return decoy(Some((org.id, &org.policy))).await;
     }
     let gates = real_gates(state, &user, &org.policy).await?;
     // Whoever has an authenticator, and a frozen account, always needs two gates: a
@@ -212,7 +222,7 @@ async fn subject(
         .collect::<std::collections::BTreeSet<_>>()
         .len();
     if strong == 0 || distinct < usize::from(required) {
-        return Ok((None, Some(org.id), required));
+        return decoy(Some((org.id, &org.policy))).await;
     }
     Ok((Some(user), Some(org.id), required))
 }
@@ -270,7 +280,16 @@ async fn real_gates(
 pub async fn gates(state: &AppState, loaded: &Loaded) -> Result<Vec<Gate>, AppError> {
     let all = match &loaded.user {
         Some(user) => real_gates(state, user, &loaded.policy).await?,
-        None => decoy_gates(state, &loaded.row)?,
+        None => decoy_shape(state, loaded)
+            .await?
+            .gates
+            .into_iter()
+            .map(|(kind, masked)| Gate {
+                kind,
+                masked,
+                method: None,
+            })
+            .collect(),
     };
     Ok(all
         .into_iter()
@@ -278,21 +297,22 @@ pub async fn gates(state: &AppState, loaded: &Loaded) -> Result<Vec<Gate>, AppEr
         .collect())
 }
 
-fn decoy_gates(state: &AppState, row: &FlowRow) -> Result<Vec<Gate>, AppError> {
-    let required = u8::try_from(row.required).unwrap_or(2);
-    Ok(decoy::hints(&state.keys, &row.subject_mac, required)
-        .into_iter()
-        .map(|(kind, masked)| Gate {
-            kind,
-            masked,
-            method: None,
-        })
-        .collect())
+/// The shape of this decoy flow, with the gate count it started with.
+async fn decoy_shape(state: &AppState, loaded: &Loaded) -> Result<decoy::DecoyShape, AppError> {
+    let required = u8::try_from(loaded.row.required).unwrap_or(2);
+    decoy::shape(
+        state,
+        loaded.row.org_id,
+        &loaded.policy,
+        &loaded.row.subject_mac,
+        Some(required),
+    )
+    .await
 }
 
 /// The question keys a decoy "registered", which its questions gate draws from.
-async fn decoy_questions(_state: &AppState, _loaded: &Loaded) -> Result<Vec<String>, AppError> {
-    Ok(Vec::new())
+async fn decoy_questions(state: &AppState, loaded: &Loaded) -> Result<Vec<String>, AppError> {
+    Ok(decoy_shape(state, loaded).await?.questions)
 }
 
 /// Starts a flow for what was typed. Answers the same for every identifier: the only
@@ -319,8 +339,8 @@ pub async fn start(
         .await?;
     }
     let now = state.now();
-    let (user, org_id, required) = subject(state, &canonical).await?;
     let subject_mac = state.keys.mac_hex("recovery-subject", canonical.as_bytes());
+    let (user, org_id, required) = subject(state, &canonical, &subject_mac).await?;
     let flow = Flow::new(required, now);
     let row = FlowRow {
         id: 0,
