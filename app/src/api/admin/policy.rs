@@ -107,11 +107,14 @@ pub async fn save_policy(
 /// flow is about; nothing when there is none to show.
 #[server(prefix = "/api", endpoint = "recovery/help-desk")]
 pub async fn recovery_help_desk() -> Result<Option<String>, AppError> {
+    use crate::server::recovery::{deadline, limits::Step};
+    // Shown beside every recovery page: it answers at the page's deadline, so a real
+    // account's flow (which loads the account first) takes as long as a decoy's.
     crate::server::request::with_status(
-        async move {
+        deadline::within(Step::Page, async move {
             let state = crate::server::app_state()?;
             crate::server::admin::policy::help_desk_for_flow(&state).await
-        }
+        })
         .await,
     )
 }

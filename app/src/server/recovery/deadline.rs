@@ -2,7 +2,8 @@
 //! that how long it took tells nothing about the account or the input: a real account
 //! reads its methods, a matching address queues a code, a decoy only draws hints.
 //! Where a step's work overruns the deadline the answer leaves late, and the overrun is
-//! logged for the operator (the deadline is then too short for the machine).
+//! logged for the operator (the deadline is then too short for the machine). The whole
+//! model of what recovery must not reveal is in `docs/recovery-enumeration.md`.
 use super::limits::Step;
 use std::future::Future;
 use tokio::time::Instant;

@@ -12,6 +12,8 @@
 //!   counters too (they guard the secret under concurrency), but the answers are the
 //!   ledger's, which counts at least what the real code counts, so the two never
 //!   disagree in what they allow.
+//!
+//! See `docs/recovery-enumeration.md` for the whole model and how it is tested.
 use super::super::state::AppState;
 use super::limits;
 use crate::domain::identifier::normalize_email;
