@@ -13,7 +13,10 @@ use http::StatusCode;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-crate::db_tests!(every_kind_of_identifier_and_input_walks_alike);
+crate::db_tests!(
+    every_kind_of_identifier_and_input_walks_alike,
+    authenticator_and_recovery_code_proofs_answer_alike,
+);
 
 const ALT: &str = "anna.private@example.net";
 const DEADLINE_MS: u64 = 40;
@@ -395,4 +398,192 @@ async fn every_kind_of_identifier_and_input_walks_alike(db: Db) {
             assert!(bodies[13].contains("flow_expired"), "{bodies:?}");
         }
     }
+}
+
+/// Gives `email` an authenticator (enrolled through the security-info pages) and a set
+/// of recovery codes.
+async fn with_authenticator_and_codes(app: &TestApp, email: &str) {
+    use app::server::{recovery_codes, totp};
+    let id = app.user(email, Role::User, false).await;
+    app.state
+        .store
+        .add_demo_method(id, ContactKind::Email, ALT, START)
+        .await
+        .unwrap();
+    let session = app.sign_in(email, crate::support::PASSWORD).await;
+    app.post_form("security/authenticator/begin", &[], Some(&session))
+        .await;
+    let row = app
+        .state
+        .store
+        .methods(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.kind == ContactKind::Authenticator)
+        .unwrap();
+    let seed = app.state.keys.open("totp-seed", &row.value).unwrap();
+    let secret = totp::TotpSecret::from_bytes(&seed).unwrap();
+    let code = totp::code_at(&secret, app.state.now() / 30);
+    let confirmed = app
+        .call(
+            "security/authenticator/confirm",
+            &[("code", &code)],
+            Some(&session),
+        )
+        .await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
+    let fingerprints: Vec<String> = recovery_codes::generate()
+        .iter()
+        .map(|c| {
+            recovery_codes::fingerprint(&app.state.keys, &recovery_codes::normalize(c).unwrap())
+        })
+        .collect();
+    let audit = app::server::store::AuditEvent {
+        at: START,
+        actor: "test".into(),
+        action: "test.setup".into(),
+        outcome: "success".into(),
+        ..Default::default()
+    };
+    app.state
+        .store
+        .replace_recovery_codes(
+            id,
+            &fingerprints,
+            ("no-session", "none", 0),
+            &app::server::store::methods::Effects {
+                messages: &[],
+                audit: &audit,
+            },
+            START,
+        )
+        .await
+        .unwrap();
+}
+
+/// The gates of a new flow for `user_id` (after the purpose), with its walker.
+async fn flow_with_gates<'a>(
+    app: &'a TestApp,
+    user_id: &'a str,
+    base: i64,
+) -> (Walker<'a>, Vec<String>) {
+    {
+        use app::server::clock::Clock;
+        app.clock.advance(base - app.clock.now());
+    }
+    let mut w = Walker {
+        app,
+        user_id,
+        base,
+        html: false,
+        cookie: None,
+        answers: Vec::new(),
+    };
+    w.step(
+        "start",
+        Step::Start,
+        "recovery/start",
+        &[("user_id", user_id)],
+    )
+    .await;
+    w.step(
+        "purpose",
+        Step::Purpose,
+        "recovery/purpose",
+        &[("purpose", "reset")],
+    )
+    .await;
+    let page = app.call("recovery/flow", &[], w.cookie.as_deref()).await;
+    let view: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+    let kinds = view["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["kind"].as_str().unwrap().to_owned())
+        .collect();
+    (w, kinds)
+}
+
+/// An authenticator's wrong codes (until its per-step limit) and wrong recovery codes
+/// answer and count alike for a real account and for a decoy showing the same gates.
+async fn authenticator_and_recovery_code_proofs_answer_alike(db: Db) {
+    let app = portal(db).await;
+    for n in 0..4 {
+        with_authenticator_and_codes(&app, &format!("holder{n}@example.com")).await;
+    }
+    // The first unknown identifier whose decoy shows both gates (the key is fixed, so it
+    // is the same one every run).
+    let mut day = 1;
+    let mut stranger = None;
+    for n in 0..60 {
+        day += 1;
+        let who = format!("stranger{n}@example.com");
+        let (_, kinds) = flow_with_gates(&app, &who, START + 86_400 * day).await;
+        if kinds.iter().any(|k| k == "authenticator") && kinds.iter().any(|k| k == "recovery_codes")
+        {
+            stranger = Some(who);
+            break;
+        }
+    }
+    let stranger = stranger.expect("no decoy with an authenticator and recovery codes in 60");
+    let mut reference: Option<(Vec<Answer>, BTreeMap<String, i64>)> = None;
+    for who in ["holder0@example.com", stranger.as_str()] {
+        day += 1;
+        let before = counters(&app).await;
+        let (mut w, kinds) = flow_with_gates(&app, who, START + 86_400 * day).await;
+        let index = |kind: &str| kinds.iter().position(|k| k == kind).unwrap().to_string();
+        let totp = index("authenticator");
+        w.step(
+            "authenticator",
+            Step::Method,
+            "recovery/method",
+            &[("option", &totp)],
+        )
+        .await;
+        // Three wrong codes in one 30 s step, then the limit, for everyone.
+        app.clock.advance(30 - app.state.now().rem_euclid(30));
+        for _ in 0..4 {
+            w.step(
+                "wrong totp",
+                Step::Prove,
+                "recovery/prove",
+                &[("code", "000000")],
+            )
+            .await;
+        }
+        let codes = index("recovery_codes");
+        w.step(
+            "recovery codes",
+            Step::Method,
+            "recovery/method",
+            &[("option", &codes)],
+        )
+        .await;
+        for code in ["AAAA-BBBB-CCCC-DDDD", "not a code"] {
+            w.step(
+                "wrong recovery code",
+                Step::Prove,
+                "recovery/prove",
+                &[("code", code)],
+            )
+            .await;
+        }
+        let marks = diff(&before, &counters(&app).await);
+        match &reference {
+            None => reference = Some((w.answers, marks)),
+            Some((expected, expected_marks)) => {
+                assert_eq!(expected, &w.answers, "{who} answered unlike a real account");
+                assert_eq!(
+                    expected_marks, &marks,
+                    "{who} counted unlike a real account"
+                );
+            }
+        }
+    }
+    let (answers, _) = reference.unwrap();
+    let bodies: Vec<&str> = answers.iter().map(|a| a.body.as_str()).collect();
+    assert!(bodies[3].contains("totp_wrong"), "{bodies:?}");
+    assert!(bodies[6].contains("try_again_after"), "{bodies:?}");
+    assert!(bodies[8].contains("proof_wrong"), "{bodies:?}");
 }
