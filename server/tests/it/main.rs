@@ -17,6 +17,7 @@ mod admin_terms;
 mod admin_users;
 mod cli;
 mod config;
+mod decoys;
 mod delivery;
 mod forms;
 mod headers;
