@@ -3,7 +3,8 @@
 //! and of the parts of masked forms — never any one account's methods.
 //!
 //! Read with two queries and kept in-process for ten minutes per organisation (and per
-//! policy: a policy change rebuilds it at once). It is derived and never authoritative:
+//! policy: a policy change rebuilds it at once), then read again in the background while
+//! the old one is still served. It is derived and never authoritative:
 //! every instance keeps its own, and a stale one only shifts a decoy's odds a little.
 //! Only the counts are kept, never the addresses or numbers they were counted from.
 use super::methods::ContactKind;
@@ -17,6 +18,8 @@ use std::time::{Duration, Instant};
 
 /// How long a population is reused before it is read again.
 const LIFETIME: Duration = Duration::from_secs(10 * 60);
+/// How long an organisation's population is kept at all without being read again.
+const FORGET: Duration = Duration::from_secs(86_400);
 
 /// What a whole masked form is when the stored value is not what we expect (`mask`):
 /// counted as its own category, since real accounts with such a value show it.
@@ -177,6 +180,22 @@ struct Cached {
     at: Instant,
     policy: OrgPolicy,
     population: Arc<Population>,
+    /// A read to replace it is under way.
+    refreshing: bool,
+}
+
+/// What the cache holds for an organisation and policy.
+#[derive(Debug, PartialEq, Eq)]
+enum Lookup {
+    Fresh(Arc<Population>),
+    /// Older than [`LIFETIME`]: still served; `refresh` is true for the one caller that
+    /// should read it again.
+    Stale {
+        population: Arc<Population>,
+        refresh: bool,
+    },
+    /// Never read, or read under another policy (whose methods may not be this one's).
+    Missing,
 }
 
 /// The populations read lately, per organisation; each `Store::connect` has its own.
@@ -190,25 +209,47 @@ impl std::fmt::Debug for PopulationCache {
 }
 
 impl PopulationCache {
-    fn get(&self, org_id: i64, policy: &OrgPolicy, now: Instant) -> Option<Arc<Population>> {
+    fn lookup(&self, org_id: i64, policy: &OrgPolicy, now: Instant) -> Lookup {
         // A panic elsewhere while holding the lock leaves a map that is still valid.
-        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(&org_id)
-            .filter(|c| now.duration_since(c.at) < LIFETIME && c.policy == *policy)
-            .map(|c| c.population.clone())
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match map.get_mut(&org_id) {
+            Some(c) if c.policy == *policy => {
+                if now.duration_since(c.at) < LIFETIME {
+                    Lookup::Fresh(c.population.clone())
+                } else {
+                    let refresh = !c.refreshing;
+                    c.refreshing = true;
+                    Lookup::Stale {
+                        population: c.population.clone(),
+                        refresh,
+                    }
+                }
+            }
+            _ => Lookup::Missing,
+        }
     }
 
     fn put(&self, org_id: i64, policy: &OrgPolicy, population: Arc<Population>, now: Instant) {
         let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        map.retain(|_, c| now.duration_since(c.at) < LIFETIME);
+        // Organisations nobody probed for a day go; the rest are one entry each.
+        map.retain(|_, c| now.duration_since(c.at) < FORGET);
         map.insert(
             org_id,
             Cached {
                 at: now,
                 policy: policy.clone(),
                 population,
+                refreshing: false,
             },
         );
+    }
+
+    /// A refresh failed: the next caller tries again.
+    fn refresh_failed(&self, org_id: i64) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = map.get_mut(&org_id) {
+            c.refreshing = false;
+        }
     }
 }
 
@@ -230,19 +271,59 @@ struct ItemRow {
 impl Store {
     /// The population of the organisation's accounts under its policy, read at most
     /// once per ten minutes per instance.
+    ///
+    /// Once read, it is read again in the background when it gets old, and the old one
+    /// is served meanwhile: a start that waited for the read would answer later for a
+    /// decoy than for a real account, once every ten minutes. The first read after a
+    /// start of the server, or after a change of the policy, is waited for.
     pub async fn decoy_population(
         &self,
         org_id: i64,
         policy: &OrgPolicy,
     ) -> Result<Arc<Population>, StoreError> {
-        if let Some(p) = self.decoy_population.get(org_id, policy, Instant::now()) {
-            return Ok(p);
+        match self.decoy_population.lookup(org_id, policy, Instant::now()) {
+            Lookup::Fresh(population) => Ok(population),
+            Lookup::Stale {
+                population,
+                refresh,
+            } => {
+                if refresh {
+                    self.refresh_in_background(org_id, policy).await;
+                }
+                Ok(population)
+            }
+            Lookup::Missing => self.read_population(org_id, policy).await,
         }
+    }
+
+    async fn read_population(
+        &self,
+        org_id: i64,
+        policy: &OrgPolicy,
+    ) -> Result<Arc<Population>, StoreError> {
         let accounts = self.population_accounts(org_id).await?;
         let population = Arc::new(Population::of(policy, &accounts));
         self.decoy_population
             .put(org_id, policy, population.clone(), Instant::now());
         Ok(population)
+    }
+
+    async fn refresh_in_background(&self, org_id: i64, policy: &OrgPolicy) {
+        let store = self.clone();
+        let policy = policy.clone();
+        let refresh = async move {
+            if let Err(e) = store.read_population(org_id, &policy).await {
+                tracing::warn!(error = %e, org_id, "decoy population not refreshed");
+                store.decoy_population.refresh_failed(org_id);
+            }
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(refresh);
+            }
+            // Outside a runtime (never in the server) there is nothing to hand it to.
+            Err(_) => refresh.await,
+        }
     }
 
     /// The organisation's active accounts with their verified methods and answered
@@ -431,18 +512,51 @@ mod tests {
     }
 
     #[test]
-    fn the_cache_expires_and_follows_the_policy() {
+    fn the_cache_serves_an_old_population_while_one_caller_reads_it_again() {
         let cache = PopulationCache::default();
         let t0 = Instant::now();
         let p = OrgPolicy::default();
-        cache.put(1, &p, Arc::new(Population::default()), t0);
-        assert!(cache.get(1, &p, t0 + Duration::from_secs(60)).is_some());
-        assert!(cache.get(2, &p, t0).is_none());
-        assert!(cache.get(1, &p, t0 + LIFETIME).is_none());
+        let first = Arc::new(Population::default());
+        assert_eq!(cache.lookup(1, &p, t0), Lookup::Missing);
+        cache.put(1, &p, first.clone(), t0);
+        assert_eq!(
+            cache.lookup(1, &p, t0 + Duration::from_secs(60)),
+            Lookup::Fresh(first.clone())
+        );
+        assert_eq!(cache.lookup(2, &p, t0), Lookup::Missing);
+        // Old: served, and only the first caller is told to read it again.
+        let late = t0 + LIFETIME;
+        assert_eq!(
+            cache.lookup(1, &p, late),
+            Lookup::Stale {
+                population: first.clone(),
+                refresh: true
+            }
+        );
+        assert_eq!(
+            cache.lookup(1, &p, late),
+            Lookup::Stale {
+                population: first.clone(),
+                refresh: false
+            }
+        );
+        // A failed read lets the next caller try; a new one is fresh again.
+        cache.refresh_failed(1);
+        assert!(matches!(
+            cache.lookup(1, &p, late),
+            Lookup::Stale { refresh: true, .. }
+        ));
+        let second = Arc::new(Population {
+            accounts: 1,
+            ..Population::default()
+        });
+        cache.put(1, &p, second.clone(), late);
+        assert_eq!(cache.lookup(1, &p, late), Lookup::Fresh(second));
+        // Another policy may allow other methods: never served from this one.
         let other = OrgPolicy {
             methods_required: 2,
             ..p.clone()
         };
-        assert!(cache.get(1, &other, t0).is_none());
+        assert_eq!(cache.lookup(1, &other, late), Lookup::Missing);
     }
 }
