@@ -346,15 +346,7 @@ async fn recovery_view(t: &TestApp, who: &str) -> (serde_json::Value, serde_json
 async fn recovery_flow(t: &TestApp, who: &str) -> (serde_json::Value, serde_json::Value) {
     let r = t.call("recovery/start", &[("user_id", who)], None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let cookie = r
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("regain_recovery=") && !c.contains("Max-Age=0"))
-        .and_then(|c| c.split(';').next())
-        .unwrap()
-        .to_owned();
+    let cookie = r.recovery_cookie().unwrap();
     let flow = json(&t.call("recovery/flow", &[], Some(&cookie)).await);
     let help = json(&t.call("recovery/help-desk", &[], Some(&cookie)).await);
     (flow, help)

@@ -193,15 +193,7 @@ async fn seen(app: &TestApp, user_id: &str) -> Seen {
         .call("recovery/start", &[("user_id", user_id)], None)
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    let cookie = reply
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("regain_recovery="))
-        .and_then(|c| c.split(';').next())
-        .unwrap()
-        .to_owned();
+    let cookie = reply.recovery_cookie().unwrap();
     let reply = app.call("recovery/flow", &[], Some(&cookie)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let view: serde_json::Value = serde_json::from_str(&reply.body).unwrap();

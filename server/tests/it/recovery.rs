@@ -35,13 +35,7 @@ const ALT: &str = "anna.private@example.net";
 /// The recovery cookie of a reply, as `name=value`.
 fn flow_cookie(reply: &Reply) -> String {
     reply
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("regain_recovery=") && !c.contains("Max-Age=0"))
-        .and_then(|c| c.split(';').next())
-        .map(str::to_owned)
+        .recovery_cookie()
         .unwrap_or_else(|| panic!("no recovery cookie: {} {}", reply.status, reply.body))
 }
 
@@ -586,28 +580,8 @@ async fn an_authenticator_is_a_gate_and_its_steps_are_never_replayed(db: Db) {
     let app = TestApp::new(db).await;
     let id = user_with_alt(&app, "anna@example.com", Role::User).await;
     // Enrolled through the security-info pages, with a first code at this step.
-    let session = app.sign_in("anna@example.com", PASSWORD).await;
-    app.post_form("security/authenticator/begin", &[], Some(&session))
-        .await;
-    let row = app
-        .state
-        .store
-        .methods(id)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|m| m.kind == ContactKind::Authenticator)
-        .unwrap();
-    let seed = app.state.keys.open("totp-seed", &row.value).unwrap();
-    let secret = totp::TotpSecret::from_bytes(&seed).unwrap();
+    let secret = app.enrol_authenticator(id, "anna@example.com").await;
     let step = app.state.now() / 30;
-    ok(&app
-        .call(
-            "security/authenticator/confirm",
-            &[("code", &totp::code_at(&secret, step))],
-            Some(&session),
-        )
-        .await);
 
     let cookie = start(&app, "anna@example.com").await;
     // An authenticator on the account means two gates.
@@ -664,32 +638,9 @@ async fn an_authenticator_is_a_gate_and_its_steps_are_never_replayed(db: Db) {
 }
 
 async fn a_recovery_code_is_a_gate_and_works_once(db: Db) {
-    use app::server::recovery_codes;
-    use app::server::store::methods::Effects;
     let app = TestApp::new(db).await;
     let id = user_with_alt(&app, "anna@example.com", Role::User).await;
-    let codes = recovery_codes::generate();
-    let fingerprints: Vec<String> = codes
-        .iter()
-        .map(|c| {
-            recovery_codes::fingerprint(&app.state.keys, &recovery_codes::normalize(c).unwrap())
-        })
-        .collect();
-    let audit = test_audit();
-    app.state
-        .store
-        .replace_recovery_codes(
-            id,
-            &fingerprints,
-            ("no-session", "none", 0),
-            &Effects {
-                messages: &[],
-                audit: &audit,
-            },
-            crate::support::START,
-        )
-        .await
-        .unwrap();
+    let codes = app.give_recovery_codes(id).await;
     for round in 0..2 {
         let cookie = start(&app, "anna@example.com").await;
         ok(&app

@@ -5,7 +5,7 @@
 //! and leaves the same marks in the limit counters. Any branch that answers or counts for
 //! the truth only (a limit taken after the match, a cooldown kept for real codes only)
 //! makes the walks differ.
-use crate::support::{Db, Reply, TestApp, START};
+use crate::support::{Db, TestApp, START};
 use app::server::recovery::limits::{Step, StepDeadlines};
 use app::server::store::methods::ContactKind;
 use app::server::store::{Role, UserStatus};
@@ -47,17 +47,6 @@ struct Answer {
     status: StatusCode,
     location: Option<String>,
     body: String,
-}
-
-fn cookie_of(reply: &Reply) -> Option<String> {
-    reply
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("regain_recovery=") && !c.contains("Max-Age=0"))
-        .and_then(|c| c.split(';').next())
-        .map(str::to_owned)
 }
 
 /// Every row of the limit counters as `bucket → hits`, with the MACs, flow ids and
@@ -127,7 +116,38 @@ struct Walker<'a> {
     answers: Vec<Answer>,
 }
 
-impl Walker<'_> {
+impl<'a> Walker<'a> {
+    /// A new flow for `user_id` with the clock at `base`, past its start and purpose.
+    async fn begin(app: &'a TestApp, user_id: &'a str, base: i64, html: bool) -> Self {
+        {
+            use app::server::clock::Clock;
+            app.clock.advance(base - app.clock.now());
+        }
+        let mut w = Walker {
+            app,
+            user_id,
+            base,
+            html,
+            cookie: None,
+            answers: Vec::new(),
+        };
+        w.step(
+            "start",
+            Step::Start,
+            "recovery/start",
+            &[("user_id", user_id)],
+        )
+        .await;
+        w.step(
+            "purpose",
+            Step::Purpose,
+            "recovery/purpose",
+            &[("purpose", "reset")],
+        )
+        .await;
+        w
+    }
+
     async fn step(
         &mut self,
         name: &'static str,
@@ -154,7 +174,7 @@ impl Walker<'_> {
             reply.status,
             reply.body
         );
-        if let Some(c) = cookie_of(&reply) {
+        if let Some(c) = reply.recovery_cookie() {
             self.cookie = Some(c);
         }
         self.answers.push(Answer {
@@ -231,32 +251,7 @@ impl Walker<'_> {
 /// Walks one recovery for `user_id`, typing `typed` at the email gate, from a clock set
 /// to `base`; returns every answer, in order. `html`: as a browser without JavaScript.
 async fn walk(app: &TestApp, user_id: &str, typed: &str, base: i64, html: bool) -> Vec<Answer> {
-    {
-        use app::server::clock::Clock;
-        app.clock.advance(base - app.clock.now());
-    }
-    let mut w = Walker {
-        app,
-        user_id,
-        base,
-        html,
-        cookie: None,
-        answers: Vec::new(),
-    };
-    w.step(
-        "start",
-        Step::Start,
-        "recovery/start",
-        &[("user_id", user_id)],
-    )
-    .await;
-    w.step(
-        "purpose",
-        Step::Purpose,
-        "recovery/purpose",
-        &[("purpose", "reset")],
-    )
-    .await;
+    let mut w = Walker::begin(app, user_id, base, html).await;
     let gate = w.email_gate().await;
     w.step(
         "method",
@@ -400,66 +395,16 @@ async fn every_kind_of_identifier_and_input_walks_alike(db: Db) {
     }
 }
 
-/// Gives `email` an authenticator (enrolled through the security-info pages) and a set
-/// of recovery codes.
+/// Gives `email` an alternate address, an authenticator and a set of recovery codes.
 async fn with_authenticator_and_codes(app: &TestApp, email: &str) {
-    use app::server::{recovery_codes, totp};
     let id = app.user(email, Role::User, false).await;
     app.state
         .store
         .add_demo_method(id, ContactKind::Email, ALT, START)
         .await
         .unwrap();
-    let session = app.sign_in(email, crate::support::PASSWORD).await;
-    app.post_form("security/authenticator/begin", &[], Some(&session))
-        .await;
-    let row = app
-        .state
-        .store
-        .methods(id)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|m| m.kind == ContactKind::Authenticator)
-        .unwrap();
-    let seed = app.state.keys.open("totp-seed", &row.value).unwrap();
-    let secret = totp::TotpSecret::from_bytes(&seed).unwrap();
-    let code = totp::code_at(&secret, app.state.now() / 30);
-    let confirmed = app
-        .call(
-            "security/authenticator/confirm",
-            &[("code", &code)],
-            Some(&session),
-        )
-        .await;
-    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
-    let fingerprints: Vec<String> = recovery_codes::generate()
-        .iter()
-        .map(|c| {
-            recovery_codes::fingerprint(&app.state.keys, &recovery_codes::normalize(c).unwrap())
-        })
-        .collect();
-    let audit = app::server::store::AuditEvent {
-        at: START,
-        actor: "test".into(),
-        action: "test.setup".into(),
-        outcome: "success".into(),
-        ..Default::default()
-    };
-    app.state
-        .store
-        .replace_recovery_codes(
-            id,
-            &fingerprints,
-            ("no-session", "none", 0),
-            &app::server::store::methods::Effects {
-                messages: &[],
-                audit: &audit,
-            },
-            START,
-        )
-        .await
-        .unwrap();
+    app.enrol_authenticator(id, email).await;
+    app.give_recovery_codes(id).await;
 }
 
 /// The gates of a new flow for `user_id` (after the purpose), with its walker.
@@ -468,32 +413,7 @@ async fn flow_with_gates<'a>(
     user_id: &'a str,
     base: i64,
 ) -> (Walker<'a>, Vec<String>) {
-    {
-        use app::server::clock::Clock;
-        app.clock.advance(base - app.clock.now());
-    }
-    let mut w = Walker {
-        app,
-        user_id,
-        base,
-        html: false,
-        cookie: None,
-        answers: Vec::new(),
-    };
-    w.step(
-        "start",
-        Step::Start,
-        "recovery/start",
-        &[("user_id", user_id)],
-    )
-    .await;
-    w.step(
-        "purpose",
-        Step::Purpose,
-        "recovery/purpose",
-        &[("purpose", "reset")],
-    )
-    .await;
+    let w = Walker::begin(app, user_id, base, false).await;
     let page = app.call("recovery/flow", &[], w.cookie.as_deref()).await;
     let view: serde_json::Value = serde_json::from_str(&page.body).unwrap();
     let kinds = view["gates"]

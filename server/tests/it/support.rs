@@ -199,6 +199,74 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Enrols an authenticator for user `id` (signed in as `email`) through the
+    /// security-info pages, confirmed with this step's code; returns its secret.
+    pub async fn enrol_authenticator(&self, id: i64, email: &str) -> app::server::totp::TotpSecret {
+        use app::server::store::methods::ContactKind;
+        use app::server::totp;
+        let session = self.sign_in(email, PASSWORD).await;
+        self.post_form("security/authenticator/begin", &[], Some(&session))
+            .await;
+        let row = self
+            .state
+            .store
+            .methods(id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|m| m.kind == ContactKind::Authenticator)
+            .unwrap();
+        let seed = self.state.keys.open("totp-seed", &row.value).unwrap();
+        let secret = totp::TotpSecret::from_bytes(&seed).unwrap();
+        let code = totp::code_at(&secret, self.state.now() / 30);
+        let confirmed = self
+            .call(
+                "security/authenticator/confirm",
+                &[("code", &code)],
+                Some(&session),
+            )
+            .await;
+        assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
+        secret
+    }
+
+    /// Gives user `id` a new set of recovery codes, as registration would store them;
+    /// returns them.
+    pub async fn give_recovery_codes(&self, id: i64) -> Vec<String> {
+        use app::server::recovery_codes;
+        let codes = recovery_codes::generate();
+        let fingerprints: Vec<String> = codes
+            .iter()
+            .map(|c| {
+                recovery_codes::fingerprint(
+                    &self.state.keys,
+                    &recovery_codes::normalize(c).unwrap(),
+                )
+            })
+            .collect();
+        let audit = app::server::store::AuditEvent {
+            actor: "test".into(),
+            action: "test".into(),
+            outcome: "success".into(),
+            ..Default::default()
+        };
+        self.state
+            .store
+            .replace_recovery_codes(
+                id,
+                &fingerprints,
+                ("no-session", "none", 0),
+                &app::server::store::methods::Effects {
+                    messages: &[],
+                    audit: &audit,
+                },
+                START,
+            )
+            .await
+            .unwrap();
+        codes
+    }
+
     pub async fn send(&self, req: Request<Body>) -> Reply {
         let res = self.router.clone().oneshot(req).await.unwrap();
         let status = res.status();
@@ -326,11 +394,22 @@ impl Reply {
     }
 
     pub fn session_cookie(&self) -> Option<String> {
+        self.cookie("regain_session")
+    }
+
+    /// The recovery flow's cookie this reply sets, as `name=value`.
+    pub fn recovery_cookie(&self) -> Option<String> {
+        self.cookie("regain_recovery")
+    }
+
+    /// The cookie `name` this reply sets (not one it clears), as `name=value`.
+    fn cookie(&self, name: &str) -> Option<String> {
+        let prefix = format!("{name}=");
         self.headers
             .get_all("set-cookie")
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("regain_session=") && !c.contains("Max-Age=0"))
+            .find(|c| c.starts_with(&prefix) && !c.contains("Max-Age=0"))
             .and_then(|c| c.split(';').next())
             .map(str::to_owned)
     }
