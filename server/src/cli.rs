@@ -235,7 +235,21 @@ pub fn leptos_options(addr: SocketAddr) -> LeptosOptions {
         .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR", "pkg"))
         .site_addr(addr)
         .reload_port(var("LEPTOS_RELOAD_PORT", "3001").parse().unwrap_or(3001))
+        .hash_files(hash_files(std::env::var("LEPTOS_HASH_FILES").ok()))
         .build()
+}
+
+/// Whether the site's file names carry content hashes: as cargo-leptos says when it runs
+/// the server, else whether its hash file lies beside this executable (`cargo leptos
+/// build` writes it there with `hash-files`), so the binary run by hand finds its files.
+fn hash_files(said: Option<String>) -> bool {
+    match said.as_deref() {
+        Some(value) => value == "true",
+        None => std::env::current_exe()
+            .ok()
+            .and_then(|exe| Some(exe.parent()?.join("hash.txt").is_file()))
+            .unwrap_or(false),
+    }
 }
 
 /// Builds the shared state from configuration: store (migrated), key, hasher.

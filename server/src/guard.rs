@@ -71,7 +71,9 @@ pub async fn security_headers(
     req: Request,
     next: Next,
 ) -> Response {
-    let is_asset = req.uri().path().starts_with("/pkg/") || req.uri().path() == "/favicon.ico";
+    let path = req.uri().path();
+    let is_asset = path.starts_with("/pkg/") || path == "/favicon.ico" || path == "/robots.txt";
+    let immutable = is_asset && is_content_hashed(req.uri().path());
     // Recovery pages send no Referer anywhere; the others keep it on this origin.
     let referrer = if req.uri().path().starts_with(app::routes::RECOVER) {
         "no-referrer"
@@ -96,6 +98,7 @@ pub async fn security_headers(
         res.headers_mut()
             .insert(header::REFERRER_POLICY, HeaderValue::from_static(referrer));
     }
+    let res_ok = matches!(res.status(), StatusCode::OK | StatusCode::NOT_MODIFIED);
     let h = res.headers_mut();
     let mut set = |name: HeaderName, value: &'static str, replace: bool| {
         if replace || !h.contains_key(&name) {
@@ -125,8 +128,15 @@ pub async fn security_headers(
         false,
     );
     set(header::REFERRER_POLICY, "no-referrer", false);
-    if is_asset {
-        // Build output, no account data; file names are not hashed, so revalidate.
+    if is_asset && immutable && res_ok {
+        // Its name changes whenever its content does: keep it for a year, never ask again.
+        set(
+            header::CACHE_CONTROL,
+            "public, max-age=31536000, immutable",
+            true,
+        );
+    } else if is_asset && res_ok {
+        // Build output, no account data, under a name that stays: revalidate.
         set(header::CACHE_CONTROL, "no-cache", true);
     } else {
         set(header::CACHE_CONTROL, "no-store", true);
@@ -139,6 +149,21 @@ pub async fn security_headers(
         );
     }
     res
+}
+
+/// A file name that carries a hash of its content, as cargo-leptos' `hash-files` writes
+/// them: `regain.<hash>.wasm`, `__wasm_split.<hash>.js`, where the hash is an MD5 in
+/// unpadded base64url (22 characters).
+fn is_content_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    let mut parts = name.rsplit('.');
+    let (_ext, hash) = (parts.next(), parts.next());
+    parts.next().is_some()
+        && hash.is_some_and(|h| {
+            h.len() == 22
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
 }
 
 /// 128 random bits for a page's CSP nonce.
@@ -184,6 +209,21 @@ fn rewrite_chinese(header: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_names_with_a_content_hash_are_immutable() {
+        assert!(is_content_hashed("/pkg/regain.sWmN0QdbE8fQzVd3zqJ1Qw.wasm"));
+        assert!(is_content_hashed(
+            "/pkg/__wasm_split.Ab-_0123456789abcdefgh.js"
+        ));
+        assert!(!is_content_hashed("/pkg/regain.wasm"));
+        assert!(!is_content_hashed("/pkg/regain.css"));
+        assert!(!is_content_hashed("/pkg/sWmN0QdbE8fQzVd3zqJ1Qw.wasm"));
+        assert!(!is_content_hashed(
+            "/pkg/regain.sWmN0QdbE8fQzVd3zqJ1Q!.wasm"
+        ));
+        assert!(!is_content_hashed("/pkg/regain.short.wasm"));
+    }
 
     #[test]
     fn chinese_tags_become_simplified() {

@@ -237,3 +237,131 @@ async fn static_files_ignore_what_a_render_left_on_the_thread() {
     );
     Owner::new_root(None).set();
 }
+
+/// Every file of the site goes out Brotli- or gzip-compressed to a browser that takes it
+/// (the variants cargo-leptos `--precompress` writes beside each file), whole otherwise,
+/// with `Vary: Accept-Encoding`; a name with a content hash is kept for a year
+/// (`immutable`), any other name is revalidated, and a page is never stored. The site is
+/// made here, its variants compressed by the real encoders, so the bytes can be compared.
+#[tokio::test]
+async fn assets_go_out_compressed_and_hashed_names_are_kept_for_a_year() {
+    use std::io::{Read, Write};
+    let mut t = TestApp::new(Db::Sqlite).await;
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir(site.path().join("pkg")).unwrap();
+    let wasm: Vec<u8> = (0..200_000u32).map(|i| (i % 251 ^ i / 977) as u8).collect();
+    let files: [(&str, Vec<u8>, &str); 4] = [
+        (
+            "pkg/regain.sWmN0QdbE8fQzVd3zqJ1Qw.wasm",
+            wasm,
+            "application/wasm",
+        ),
+        (
+            "pkg/regain.Zx81-_aKq3Lr0pQn7TcV2A.js",
+            b"export function hydrate(){}\n".repeat(300),
+            "text/javascript",
+        ),
+        (
+            "pkg/regain.Hq7e0c1b_2-pQW9xYzAbCd.css",
+            b"body{margin:0}\n".repeat(400),
+            "text/css",
+        ),
+        (
+            "robots.txt",
+            b"User-agent: *\nDisallow: /\n".repeat(50),
+            "text/plain",
+        ),
+    ];
+    for (name, raw, _) in &files {
+        let path = site.path().join(name);
+        std::fs::write(&path, raw).unwrap();
+        let mut br = Vec::new();
+        brotli::CompressorWriter::new(&mut br, 4096, 11, 22)
+            .write_all(raw)
+            .unwrap();
+        std::fs::write(format!("{}.br", path.display()), &br).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(raw).unwrap();
+        std::fs::write(format!("{}.gz", path.display()), gz.finish().unwrap()).unwrap();
+    }
+    t.state.leptos_options.site_root = site.path().to_str().unwrap().into();
+    t.router = server::router(t.state.clone());
+
+    let fetch = |path: String, encoding: Option<&'static str>| {
+        let t = &t;
+        async move {
+            let mut req = Request::get(path);
+            if let Some(e) = encoding {
+                req = req.header("accept-encoding", e);
+            }
+            t.send(req.body(Body::empty()).unwrap()).await
+        }
+    };
+    for (name, raw, content_type) in &files {
+        let path = format!("/{name}");
+        for encoding in [
+            Some("br"),
+            Some("gzip"),
+            Some("gzip, deflate, br, zstd"),
+            None,
+        ] {
+            let r = fetch(path.clone(), encoding).await;
+            assert_eq!(r.status, StatusCode::OK, "{path} {encoding:?}");
+            assert!(
+                r.header("content-type").unwrap().starts_with(content_type),
+                "{path}: {:?}",
+                r.header("content-type")
+            );
+            assert!(
+                r.header("vary")
+                    .unwrap_or_default()
+                    .to_ascii_lowercase()
+                    .contains("accept-encoding"),
+                "{path} {encoding:?}: Vary"
+            );
+            let sent = r.header("content-encoding");
+            let body = match (encoding, sent) {
+                (Some("gzip"), Some("gzip")) => {
+                    let mut out = Vec::new();
+                    flate2::read::GzDecoder::new(&r.bytes[..])
+                        .read_to_end(&mut out)
+                        .unwrap();
+                    out
+                }
+                (Some(e), Some("br")) if e.contains("br") => {
+                    let mut out = Vec::new();
+                    brotli::Decompressor::new(&r.bytes[..], 4096)
+                        .read_to_end(&mut out)
+                        .unwrap();
+                    out
+                }
+                (None, None) => r.bytes.clone(),
+                other => panic!("{path}: asked {encoding:?}, got {other:?}"),
+            };
+            assert_eq!(&body, raw, "{path} {encoding:?}: the same bytes");
+            if encoding.is_some() {
+                assert!(
+                    r.bytes.len() < raw.len() / 2,
+                    "{path} {encoding:?}: compressed"
+                );
+            }
+            let cache = r.header("cache-control").unwrap();
+            if name.starts_with("pkg/") {
+                assert_eq!(cache, "public, max-age=31536000, immutable", "{path}");
+            } else {
+                assert_eq!(cache, "no-cache", "{path}");
+            }
+        }
+    }
+    // A name without a hash is revalidated; a missing hashed name is not kept.
+    std::fs::write(site.path().join("pkg/regain.css"), "body{}").unwrap();
+    let plain = fetch("/pkg/regain.css".into(), Some("br")).await;
+    assert_eq!(plain.status, StatusCode::OK);
+    assert_eq!(plain.header("content-encoding"), None, "no variant: whole");
+    assert_eq!(plain.header("cache-control"), Some("no-cache"));
+    let missing = fetch("/pkg/regain.AAAAAAAAAAAAAAAAAAAAAA.wasm".into(), Some("br")).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.header("cache-control"), Some("no-store"));
+    let page = t.get("/login", None).await;
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+}

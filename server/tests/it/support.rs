@@ -276,6 +276,7 @@ impl TestApp {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 
@@ -386,6 +387,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body as it came, for what isn't text (a compressed file).
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
