@@ -10,6 +10,9 @@ test("the checklist explains a weak password while it is typed", async ({ page }
   await signIn(page, user.email, user.password);
   await expect(page).toHaveURL(new RegExp(`${routes.changePassword}$`));
   await settle(page);
+  // The sign-in navigates in the page: the change-password page's code (a chunk of its
+  // own) and then its data are fetched after that. Only later requests are the typing's.
+  await page.waitForLoadState("networkidle");
   const requests: string[] = [];
   page.on("request", (r) => r.method() === "POST" && requests.push(new URL(r.url()).pathname));
 

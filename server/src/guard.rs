@@ -128,6 +128,11 @@ pub async fn security_headers(
         false,
     );
     set(header::REFERRER_POLICY, "no-referrer", false);
+    if is_asset {
+        // The same name answers Brotli, gzip or plain bytes by the request's
+        // Accept-Encoding (tower-http's ServeDir does not say so itself).
+        set(header::VARY, "accept-encoding", false);
+    }
     if is_asset && immutable && res_ok {
         // Its name changes whenever its content does: keep it for a year, never ask again.
         set(

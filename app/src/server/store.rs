@@ -76,6 +76,7 @@ pub struct Store {
     backend: Backend,
     /// Derived from the tables, per instance: what decoys are drawn from.
     decoy_population: decoy_population::PopulationCache,
+    first_org: orgs::FirstOrgCache,
 }
 
 impl Store {
@@ -110,6 +111,7 @@ impl Store {
             pool,
             backend,
             decoy_population: Default::default(),
+            first_org: Default::default(),
         })
     }
 

@@ -249,7 +249,9 @@ async fn assets_go_out_compressed_and_hashed_names_are_kept_for_a_year() {
     let mut t = TestApp::new(Db::Sqlite).await;
     let site = tempfile::tempdir().unwrap();
     std::fs::create_dir(site.path().join("pkg")).unwrap();
-    let wasm: Vec<u8> = (0..200_000u32).map(|i| (i % 251 ^ i / 977) as u8).collect();
+    let wasm: Vec<u8> = (0..200_000u32)
+        .map(|i| ((i % 251) ^ (i / 977)) as u8)
+        .collect();
     let files: [(&str, Vec<u8>, &str); 4] = [
         (
             "pkg/regain.sWmN0QdbE8fQzVd3zqJ1Qw.wasm",

@@ -1,6 +1,44 @@
 //! Organisations and their verified domains.
 use super::{Store, StoreError};
 use crate::domain::policy::OrgPolicy;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long [`Store::first_org`] answers from memory. Every page asks for it (its name is in
+/// the header of every page a visitor sees before signing in), and two queries a page were
+/// a third of the cost of rendering `/login`. A change made through this instance shows at
+/// once (or, when a read was under way, within this long); one made through another
+/// instance within this long.
+const FIRST_ORG_LIFETIME: Duration = Duration::from_secs(1);
+
+/// The first organisation as last read, and when; each `Store::connect` has its own.
+#[derive(Clone, Default)]
+pub(super) struct FirstOrgCache(Arc<Mutex<Option<(Instant, Option<Organisation>)>>>);
+
+impl std::fmt::Debug for FirstOrgCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FirstOrgCache")
+    }
+}
+
+impl FirstOrgCache {
+    fn get(&self, now: Instant) -> Option<Option<Organisation>> {
+        // A panic elsewhere while holding the lock leaves a value that is still valid.
+        let cached = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        cached
+            .as_ref()
+            .filter(|(at, _)| now.duration_since(*at) < FIRST_ORG_LIFETIME)
+            .map(|(_, org)| org.clone())
+    }
+
+    fn put(&self, read_at: Instant, org: Option<Organisation>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some((read_at, org));
+    }
+
+    fn forget(&self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organisation {
@@ -52,6 +90,7 @@ impl Store {
                 .map_err(|e| StoreError::from_insert(e, "domain"))?;
         }
         tx.commit().await?;
+        self.first_org.forget();
         Ok(Organisation {
             id,
             slug: slug.to_owned(),
@@ -82,6 +121,7 @@ impl Store {
         }
         super::audit::append(&mut *tx, audit).await?;
         tx.commit().await?;
+        self.first_org.forget();
         Ok(())
     }
 
@@ -119,7 +159,21 @@ impl Store {
     }
 
     /// The organisation shown on pages before anyone signs in: the oldest one.
+    /// The organisation created first (the one anonymous visitors see), read again at
+    /// most every [`FIRST_ORG_LIFETIME`].
     pub async fn first_org(&self) -> Result<Option<Organisation>, StoreError> {
+        let now = Instant::now();
+        if let Some(org) = self.first_org.get(now) {
+            return Ok(org);
+        }
+        let org = self.read_first_org().await?;
+        // Stamped with the time before the read: a change committed meanwhile is
+        // forgotten (`forget`) or read again within the lifetime, never kept longer.
+        self.first_org.put(now, org.clone());
+        Ok(org)
+    }
+
+    async fn read_first_org(&self) -> Result<Option<Organisation>, StoreError> {
         let row: Option<OrgRow> =
             sqlx::query_as("SELECT id, slug, name, policy FROM organisations ORDER BY id LIMIT 1")
                 .fetch_optional(self.pool())
