@@ -11,9 +11,12 @@ use std::time::{Duration, Instant};
 /// instance within this long.
 const FIRST_ORG_LIFETIME: Duration = Duration::from_secs(1);
 
-/// The first organisation as last read, and when; each `Store::connect` has its own.
+/// When the first organisation was read, and what it was (none yet, in an empty store).
+type FirstOrgRead = (Instant, Option<Organisation>);
+
+/// The first organisation as last read; each `Store::connect` has its own.
 #[derive(Clone, Default)]
-pub(super) struct FirstOrgCache(Arc<Mutex<Option<(Instant, Option<Organisation>)>>>);
+pub(super) struct FirstOrgCache(Arc<Mutex<Option<FirstOrgRead>>>);
 
 impl std::fmt::Debug for FirstOrgCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
