@@ -352,19 +352,21 @@ async fn recovery_flow(t: &TestApp, who: &str) -> (serde_json::Value, serde_json
     (flow, help)
 }
 
-async fn two_methods_required_makes_a_users_recovery_need_two_gates(db: Db) {
-    let t = TestApp::new(db).await;
-    let id = t.user("anna@example.com", Role::User, false).await;
-    for (kind, value) in [
-        (ContactKind::Email, "anna.private@example.net"),
-        (ContactKind::Sms, "+393331234567"),
-    ] {
+/// Registers an alternate email and a mobile phone for `user`.
+async fn email_and_phone(t: &TestApp, user: i64, email: &str, phone: &str) {
+    for (kind, value) in [(ContactKind::Email, email), (ContactKind::Sms, phone)] {
         t.state
             .store
-            .add_demo_method(id, kind, value, START)
+            .add_demo_method(user, kind, value, START)
             .await
             .unwrap();
     }
+}
+
+async fn two_methods_required_makes_a_users_recovery_need_two_gates(db: Db) {
+    let t = TestApp::new(db).await;
+    let id = t.user("anna@example.com", Role::User, false).await;
+    email_and_phone(&t, id, "anna.private@example.net", "+393331234567").await;
     let (before, help) = recovery_view(&t, "anna@example.com").await;
     assert_eq!(before, 1);
     assert_eq!(help, serde_json::Value::Null);
@@ -403,16 +405,7 @@ async fn two_methods_required_makes_a_users_recovery_need_two_gates(db: Db) {
     let li = t
         .user_of(second.id, "li@second.example", Role::User, false)
         .await;
-    for (kind, value) in [
-        (ContactKind::Email, "li.private@example.net"),
-        (ContactKind::Sms, "+393337654321"),
-    ] {
-        t.state
-            .store
-            .add_demo_method(li, kind, value, START)
-            .await
-            .unwrap();
-    }
+    email_and_phone(&t, li, "li.private@example.net", "+393337654321").await;
     let (gates, help) = recovery_view(&t, "li@second.example").await;
     assert_eq!(gates, 1);
     assert_eq!(help, serde_json::Value::Null);
