@@ -1,6 +1,6 @@
 // `./dev bench loop`: the developer loop, measured. In a scratch copy of the repository
-// (LOOP_DIR, made by ./dev, sharing target/ with the checkout) it starts
-// `cargo leptos watch --split --hot-reload`, opens /login in headless Chromium, and edits,
+// (LOOP_DIR, made by ./dev, sharing target/ with the checkout) it starts the watch of
+// `./dev run` (`./dev watch`: cargo leptos watch --split --hot-reload), opens /login in headless Chromium, and edits,
 // one at a time: a text inside a `view!`, the stylesheet, and a Rust function whose
 // result the page shows. For each it prints the seconds from the file's write until the
 // page shows the change, and whether the page got it without a reload. Last, how long a
@@ -47,8 +47,9 @@ writeFileSync(loginRs, readFileSync(loginRs, "utf8") + '\nfn loop_probe() -> Str
 let watch;
 const watchLog = createWriteStream(join(dataDir, "watch.log"));
 function startWatch() {
-  const env = { ...process.env, REGAIN_DEV: "true", REGAIN_DATA_DIR: dataDir, REGAIN_ADDR: `127.0.0.1:${port}` };
-  watch = spawn("cargo", ["leptos", "watch", "--split", "--hot-reload"], { cwd: dir, env, detached: true });
+  // The copy's own `./dev watch`: the very watch ./dev run starts.
+  const env = { ...process.env, REGAIN_DATA_DIR: dataDir, REGAIN_ADDR: `127.0.0.1:${port}` };
+  watch = spawn("./dev", ["watch"], { cwd: dir, env, detached: true });
   watch.stdout.pipe(watchLog, { end: false });
   watch.stderr.pipe(watchLog, { end: false });
 }
@@ -74,7 +75,7 @@ process.on("exit", () => {
 /// Milliseconds until /login answers 200 (the watch has built and the server is up).
 async function untilServed(since) {
   while (Date.now() - since < timeoutMs) {
-    if (watch.exitCode !== null) throw new Error(`cargo leptos watch exited (${watch.exitCode}); see ${dataDir}/watch.log`);
+    if (watch.exitCode !== null) throw new Error(`./dev watch exited (${watch.exitCode}); see ${dataDir}/watch.log`);
     try {
       const res = await fetch(`${base}/login`);
       if (res.ok) return Date.now() - since;
