@@ -702,7 +702,6 @@ pub async fn prove(
             let next =
                 transition(&loaded.flow, Event::GatePassed(kind), now).map_err(flow_error)?;
             let user = loaded.user.as_ref().ok_or(AppError::Internal)?;
-            state.store.recovery_success(user.id).await?;
             let mut row = write_back(&loaded.row, &next);
             row.challenge_method_id = None;
             row.challenge_destination = None;
@@ -710,9 +709,14 @@ pub async fn prove(
             let mut e = event(now, "recovery.gate", SUCCESS, meta, &loaded);
             e.detail = kind_str(kind).into();
             if next.state == State::Done {
-                finish(state, &loaded, &row, None, locale, meta).await?;
+                // An unlock ends on this gate: its pass is written with the unlock, in
+                // the same transaction, which also clears the failure count.
+                finish(state, &loaded, &row, None, Some(e), locale, meta).await?;
             } else {
                 save(state, &loaded, &row, Some(&e)).await?;
+                // Only a pass that moved the flow clears the failures: a pass that lost
+                // the race to another request changed nothing.
+                state.store.recovery_success(user.id).await?;
             }
             Ok(next.state)
         }
@@ -1003,6 +1007,7 @@ pub async fn set_password(
         &loaded,
         &write_back(&loaded.row, &next),
         Some(&hash),
+        None,
         locale,
         meta,
     )
@@ -1016,6 +1021,7 @@ async fn finish(
     loaded: &Loaded,
     row: &FlowRow,
     new_hash: Option<&str>,
+    last_gate: Option<AuditEvent>,
     locale: Locale,
     meta: &RequestMeta,
 ) -> Result<(), AppError> {
@@ -1040,6 +1046,7 @@ async fn finish(
         loaded,
     );
     e.detail = row.passed.clone();
+    let audit: Vec<AuditEvent> = last_gate.into_iter().chain([e]).collect();
     let done = Completion {
         user_id: user.id,
         new_hash,
@@ -1048,7 +1055,7 @@ async fn finish(
         freeze_token_hash: &freeze_hash,
         freeze_expires_at: now + FREEZE_LINK_LIFETIME,
         messages: &messages,
-        audit: &e,
+        audit: &audit,
     };
     if !state.store.complete_recovery(row, &done, now).await? {
         return Err(AppError::InvalidInput);

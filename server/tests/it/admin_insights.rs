@@ -13,6 +13,7 @@ db_tests!(
     the_period_limits_the_events_counted,
     the_page_draws_accessible_charts_with_tables,
     only_the_organisations_administrators_see_insights,
+    an_unlock_counts_the_check_that_ended_it,
 );
 
 const DAY: i64 = 86_400;
@@ -250,4 +251,53 @@ async fn only_the_organisations_administrators_see_insights(db: Db) {
     assert!(!page.body.contains("role=\"img\""));
     let r = t.call("admin/insights", &[("days", "7")], None).await;
     assert_ne!(r.status, StatusCode::OK);
+}
+
+/// An unlock ends on its last gate: that pass must count in the method statistics and
+/// the funnel like a reset's does (it used to be left out of the log).
+async fn an_unlock_counts_the_check_that_ended_it(db: Db) {
+    let t = TestApp::new(db).await;
+    t.user("admin@example.com", Role::GlobalAdmin, false).await;
+    let anna = t.user("anna@example.com", Role::User, false).await;
+    let home = "anna.home@example.net";
+    t.state
+        .store
+        .add_demo_method(anna, ContactKind::Email, home, START)
+        .await
+        .unwrap();
+    let started = t
+        .call("recovery/start", &[("user_id", "anna@example.com")], None)
+        .await;
+    let flow = started.recovery_cookie().expect("a recovery cookie");
+    for (path, form) in [
+        ("recovery/purpose", vec![("purpose", "unlock")]),
+        ("recovery/method", vec![("option", "0"), ("typed", home)]),
+    ] {
+        let r = t.call(path, &form, Some(&flow)).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+    }
+    let mail = t.state.store.recent_messages(10).await.unwrap();
+    let body = &mail.iter().find(|m| m.recipient == home).unwrap().body;
+    let digits: Vec<char> = body.chars().collect();
+    let code: String = digits
+        .windows(8)
+        .find(|w| w.iter().all(char::is_ascii_digit))
+        .unwrap()
+        .iter()
+        .collect();
+    let proved = t
+        .call("recovery/prove", &[("code", &code)], Some(&flow))
+        .await;
+    assert_eq!(proved.status, StatusCode::OK, "{}", proved.body);
+
+    let cookie = t.sign_in("admin@example.com", PASSWORD).await;
+    let v = insights(&t, &cookie, "7").await;
+    assert_eq!(v.activity.iter().map(|d| d.unlocks).sum::<u32>(), 1);
+    let email = v
+        .methods
+        .iter()
+        .find(|m| m.kind == app::domain::policy::MethodKind::Email)
+        .unwrap();
+    assert_eq!((email.passed, email.failed), (1, 0));
+    assert_eq!(v.funnel.steps(), [1, 1, 1, 0, 1]);
 }

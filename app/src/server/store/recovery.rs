@@ -78,7 +78,9 @@ pub struct Completion<'a> {
     pub freeze_token_hash: &'a str,
     pub freeze_expires_at: i64,
     pub messages: &'a [NewMessage],
-    pub audit: &'a AuditEvent,
+    /// Written in order: the last gate's pass (an unlock ends on it), then the reset or
+    /// unlock itself.
+    pub audit: &'a [AuditEvent],
 }
 
 impl Store {
@@ -332,7 +334,9 @@ impl Store {
         for m in done.messages {
             enqueue(&mut *tx, m, now).await?;
         }
-        append(&mut *tx, done.audit).await?;
+        for e in done.audit {
+            append(&mut *tx, e).await?;
+        }
         tx.commit().await?;
         Ok(true)
     }
