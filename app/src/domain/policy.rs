@@ -13,6 +13,32 @@ pub enum MethodKind {
     SecurityQuestions,
 }
 
+impl MethodKind {
+    /// Every method, in the order recovery lists them.
+    pub const ALL: [MethodKind; 5] = [
+        MethodKind::Email,
+        MethodKind::Sms,
+        MethodKind::Authenticator,
+        MethodKind::RecoveryCodes,
+        MethodKind::SecurityQuestions,
+    ];
+
+    /// The method's name in stored rows and the audit log (its serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MethodKind::Email => "email",
+            MethodKind::Sms => "sms",
+            MethodKind::Authenticator => "authenticator",
+            MethodKind::RecoveryCodes => "recovery_codes",
+            MethodKind::SecurityQuestions => "security_questions",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MethodKind> {
+        MethodKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OrgPolicy {

@@ -54,6 +54,7 @@ pub mod model;
 
 use super::super::state::AppState;
 use super::super::store::decoy_population::Population;
+use super::flow::Loaded;
 use crate::domain::policy::OrgPolicy;
 use crate::error::AppError;
 pub use model::DecoyShape;
@@ -77,4 +78,50 @@ pub async fn shape(
         None => Arc::new(Population::default()),
     };
     Ok(model::Model::new(policy, &population).draw(&state.keys, subject_mac, fixed_required))
+}
+
+/// The shape of this decoy flow, with the gate count it started with.
+pub(super) async fn decoy_shape(state: &AppState, loaded: &Loaded) -> Result<DecoyShape, AppError> {
+    let required = u8::try_from(loaded.row.required).unwrap_or(2);
+    shape(
+        state,
+        loaded.row.org_id,
+        &loaded.policy,
+        &loaded.row.subject_mac,
+        Some(required),
+    )
+    .await
+}
+
+/// The question keys a decoy "registered", which its questions gate draws from.
+pub(super) async fn decoy_questions(
+    state: &AppState,
+    loaded: &Loaded,
+) -> Result<Vec<String>, AppError> {
+    Ok(decoy_shape(state, loaded).await?.questions)
+}
+
+/// A decoy's failures pause it as a real account's would (10 in a row, 15 min doubling to
+/// 24 h), keyed by the identifier: otherwise a pause would tell real accounts apart.
+pub(super) async fn decoy_failure_counted(
+    state: &AppState,
+    loaded: &Loaded,
+) -> Result<Option<i64>, AppError> {
+    let l = &state.settings.recovery;
+    let mac = &loaded.row.subject_mac;
+    let failures = state.store.hit(&format!("decoy-failures:{mac}"), 0).await?;
+    if failures < l.failures_before_pause || failures % l.failures_before_pause != 0 {
+        return Ok(None);
+    }
+    let pauses = failures / l.failures_before_pause - 1;
+    let factor = 1_i64 << pauses.clamp(0, 20);
+    let until = state.now()
+        + l.pause_seconds
+            .saturating_mul(factor)
+            .min(l.max_pause_seconds);
+    state
+        .store
+        .hit(&format!("decoy-paused:{mac}"), until)
+        .await?;
+    Ok(Some(until))
 }

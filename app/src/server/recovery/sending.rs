@@ -145,7 +145,7 @@ impl GateLedger {
     pub fn of(state: &AppState, flow_id: i64, kind: MethodKind, masked: &str) -> Self {
         let gate = state.keys.mac_hex(
             "recovery-gate",
-            format!("{flow_id}:{}:{masked}", super::kind_str(kind)).as_bytes(),
+            format!("{flow_id}:{}:{masked}", kind.as_str()).as_bytes(),
         );
         Self { gate }
     }

@@ -88,7 +88,7 @@ pub fn tally(events: &[InsightEvent], first: i64, days: u32) -> Tally {
                 }
             }
             "recovery.gate" => {
-                if let Some(m) = crate::server::recovery::parse_kind(&e.detail)
+                if let Some(m) = MethodKind::parse(&e.detail)
                     .and_then(|k| methods.iter_mut().find(|m| m.kind == k))
                 {
                     if success(e) {

@@ -3,7 +3,6 @@
 //! for why it is built this way.
 use crate::domain::policy::{MethodKind, OrgPolicy};
 use crate::server::keys::Keys;
-use crate::server::recovery::kind_str;
 use crate::server::store::decoy_population::{recoverable, Population, Registration, HIDDEN};
 use std::collections::{BTreeMap, BTreeSet};
 use MethodKind::{
@@ -397,7 +396,7 @@ impl Model {
 }
 
 fn shape_label((kinds, required): &Mixture) -> String {
-    let names: Vec<&str> = kinds.iter().map(|k| kind_str(*k)).collect();
+    let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
     format!("{}/{required}", names.join(","))
 }
 

@@ -1,0 +1,193 @@
+//! The flow a browser is in: its cookie, its row and the domain form of it, loading it for
+//! a step and writing the next state with a compare-and-swap on the row's version.
+use crate::domain::policy::{MethodKind, OrgPolicy};
+use crate::domain::recovery::{Flow, FlowError, Purpose, State};
+use crate::error::AppError;
+use crate::server::audit::{self};
+use crate::server::request::{self, RequestMeta};
+use crate::server::state::AppState;
+use crate::server::store::recovery::FlowRow;
+use crate::server::store::{AuditEvent, User};
+use http::request::Parts;
+
+pub(super) const PLAIN_COOKIE: &str = "regain_recovery";
+
+pub(super) const HOST_COOKIE: &str = "__Host-regain_recovery";
+
+pub(super) fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        HOST_COOKIE
+    } else {
+        PLAIN_COOKIE
+    }
+}
+
+/// The flow's cookie: HttpOnly, this site only, gone with the flow.
+pub(super) fn flow_cookie(token: &str, secure: bool) -> String {
+    let secure_attr = if secure { "; Secure" } else { "" };
+    format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure_attr}",
+        cookie_name(secure),
+        crate::domain::recovery::FLOW_LIFETIME
+    )
+}
+
+pub fn clear_cookie(secure: bool) -> String {
+    let secure_attr = if secure { "; Secure" } else { "" };
+    format!(
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure_attr}",
+        cookie_name(secure)
+    )
+}
+
+pub(super) fn token_hash(state: &AppState, token: &str) -> String {
+    state.keys.mac_hex("recovery-flow", token.as_bytes())
+}
+
+/// A flow loaded for a step: its row, its domain form, and the account behind it.
+pub struct Loaded {
+    pub row: FlowRow,
+    pub flow: Flow,
+    pub user: Option<User>,
+    pub policy: OrgPolicy,
+}
+
+pub(super) fn to_domain(row: &FlowRow) -> Result<Flow, AppError> {
+    let passed = row
+        .passed
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| MethodKind::parse(s).ok_or(AppError::Internal))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Flow {
+        state: State::parse(&row.state).ok_or(AppError::Internal)?,
+        purpose: row.purpose.as_deref().and_then(Purpose::parse),
+        required: u8::try_from(row.required).unwrap_or(2),
+        passed,
+        challenge: row.challenge.as_deref().and_then(MethodKind::parse),
+        expires_at: row.expires_at,
+    })
+}
+
+pub(super) fn write_back(row: &FlowRow, flow: &Flow) -> FlowRow {
+    FlowRow {
+        state: flow.state.as_str().to_owned(),
+        purpose: flow.purpose.map(|p| p.as_str().to_owned()),
+        passed: flow
+            .passed
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        challenge: flow.challenge.map(|k| k.as_str().to_owned()),
+        ..row.clone()
+    }
+}
+
+pub(super) fn flow_error(e: FlowError) -> AppError {
+    match e {
+        FlowError::Expired => AppError::FlowExpired,
+        // A step out of order (a replayed form, another tab): nothing happens, and the
+        // user is told to pick up where the flow is.
+        FlowError::WrongStep | FlowError::NotChallenged | FlowError::MethodReused => {
+            AppError::InvalidInput
+        }
+    }
+}
+
+pub(super) fn event(
+    now: i64,
+    action: &str,
+    outcome: &str,
+    meta: &RequestMeta,
+    loaded: &Loaded,
+) -> AuditEvent {
+    match &loaded.user {
+        Some(u) => AuditEvent {
+            actor: "anonymous".into(),
+            actor_user_id: None,
+            ..audit::by_user(now, action, outcome, meta, u)
+        },
+        None => {
+            let mut e = audit::from_request(now, action, outcome, meta);
+            e.detail = "decoy".into();
+            e
+        }
+    }
+}
+
+/// The open, unexpired flow of this browser.
+pub async fn load(state: &AppState, parts: &Parts) -> Result<Loaded, AppError> {
+    let secure = state.settings.secure_cookies();
+    let token = request::cookie(parts, cookie_name(secure)).ok_or(AppError::FlowExpired)?;
+    let row = state
+        .store
+        .flow_by_token(&token_hash(state, token))
+        .await?
+        .ok_or(AppError::FlowExpired)?;
+    if row.expires_at <= state.now() {
+        return Err(AppError::FlowExpired);
+    }
+    let flow = to_domain(&row)?;
+    let (user, policy) = match row.user_id {
+        Some(id) => {
+            let user = state.store.find_user(id).await?.ok_or(AppError::Internal)?;
+            let org = state
+                .store
+                .find_org(user.org_id)
+                .await?
+                .ok_or(AppError::Internal)?;
+            (Some(user), org.policy)
+        }
+        // A decoy: its organisation's policy, as for a real account of it.
+        None => match row.org_id {
+            Some(org_id) => (
+                None,
+                state
+                    .store
+                    .find_org(org_id)
+                    .await?
+                    .map(|o| o.policy)
+                    .unwrap_or_default(),
+            ),
+            None => (None, OrgPolicy::default()),
+        },
+    };
+    Ok(Loaded {
+        row,
+        flow,
+        user,
+        policy,
+    })
+}
+
+pub(super) async fn save(
+    state: &AppState,
+    loaded: &Loaded,
+    next: &FlowRow,
+    audit: Option<&AuditEvent>,
+) -> Result<(), AppError> {
+    if state.store.save_flow(next, None, audit).await? {
+        Ok(())
+    } else {
+        // Another request moved the flow first (double submit, replay): this one lost.
+        tracing::info!(flow = loaded.row.id, "recovery step lost a race");
+        Err(AppError::InvalidInput)
+    }
+}
+
+pub(super) async fn paused(state: &AppState, loaded: &Loaded) -> Result<(), AppError> {
+    let until = match &loaded.user {
+        Some(user) => user.recovery_paused_until,
+        None => {
+            state
+                .store
+                .latest_window(&format!("decoy-paused:{}", loaded.row.subject_mac))
+                .await?
+        }
+    };
+    match until {
+        Some(at) if at > state.now() => Err(AppError::TryAgainAfter { at }),
+        _ => Ok(()),
+    }
+}
