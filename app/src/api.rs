@@ -2,6 +2,8 @@
 //! and answers with [`crate::error::AppError`] on failure.
 pub mod account;
 pub mod admin;
+#[cfg(feature = "ssr")]
+pub mod answer;
 pub mod auth;
 pub mod dev;
 pub mod password;

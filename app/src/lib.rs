@@ -9,9 +9,12 @@ pub mod api;
 pub mod components;
 pub mod domain;
 pub mod error;
+#[cfg(test)]
+mod layers;
 pub mod pages;
 pub mod routes;
 mod shell;
+pub mod texts;
 
 #[cfg(feature = "ssr")]
 pub mod server;

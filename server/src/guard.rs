@@ -453,8 +453,8 @@ pub async fn strict_forms(req: Request, next: Next) -> Response {
 }
 
 fn refusal(parts: &http::request::Parts, path: &str, error: &app::error::AppError) -> Response {
-    let location = app::server::request::is_plain_form_post(parts)
-        .then(|| app::server::request::form_error_location(path, error))
+    let location = app::api::answer::is_plain_form_post(parts)
+        .then(|| app::api::answer::form_error_location(path, error))
         .flatten()
         .and_then(|location| HeaderValue::from_str(&location).ok());
     if let Some(location) = location {

@@ -34,7 +34,7 @@ pub struct RecoveryLogEntry {
 pub async fn recovery_log() -> Result<Vec<RecoveryLogEntry>, AppError> {
     use crate::domain::policy::MethodKind;
     use crate::server::{app_state, session};
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = app_state()?;
             let (user, _, _) = session::require_user(&state).await?;
@@ -64,7 +64,7 @@ pub async fn recovery_log() -> Result<Vec<RecoveryLogEntry>, AppError> {
 #[server(prefix = "/api", endpoint = "account/me")]
 pub async fn current_account() -> Result<AccountView, AppError> {
     use crate::server::{app_state, session};
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = app_state()?;
             let (user, _, _) = session::require_user(&state).await?;
@@ -105,7 +105,7 @@ pub async fn change_temporary_password(
     new: SecretString,
     confirm: SecretString,
 ) -> Result<(), AppError> {
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             crate::server::password::change_for_signed_in_user(
                 &current,

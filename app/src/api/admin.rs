@@ -22,7 +22,7 @@ pub struct Console {
 /// pages can show "not allowed" instead of an empty console.
 #[server(prefix = "/api", endpoint = "admin/console")]
 pub async fn console_info() -> Result<Console, AppError> {
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = crate::server::app_state()?;
             let admin = crate::server::admin::require_admin(&state).await?;

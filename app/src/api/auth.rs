@@ -8,7 +8,7 @@ use leptos::prelude::*;
 #[server(prefix = "/api", endpoint = "auth/login")]
 pub async fn login(user_id: String, password: SecretString) -> Result<(), AppError> {
     use crate::server::{app_state, auth, request, session};
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = app_state()?;
             let parts = request::current_parts().ok_or(AppError::Internal)?;
@@ -39,7 +39,7 @@ pub async fn login(user_id: String, password: SecretString) -> Result<(), AppErr
 #[server(prefix = "/api", endpoint = "auth/logout")]
 pub async fn logout() -> Result<(), AppError> {
     use crate::server::{app_state, auth, request, session};
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = app_state()?;
             let parts = request::current_parts().ok_or(AppError::Internal)?;

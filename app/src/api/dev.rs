@@ -34,7 +34,7 @@ impl MailStatus {
 
 #[server(prefix = "/api", endpoint = "dev/mailbox")]
 pub async fn dev_mailbox() -> Result<Vec<MailView>, AppError> {
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = crate::server::app_state()?;
             if !state.settings.dev {

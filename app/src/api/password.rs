@@ -12,7 +12,7 @@ use leptos::prelude::*;
 #[server(prefix = "/api", endpoint = "password/rules")]
 pub async fn password_policy() -> Result<PasswordRules, AppError> {
     use crate::server::{app_state, password, session};
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = app_state()?;
             let (user, _, _) = session::require_user(&state).await?;
@@ -29,7 +29,7 @@ pub async fn password_policy() -> Result<PasswordRules, AppError> {
 #[server(prefix = "/api", endpoint = "password/strength")]
 pub async fn password_strength(candidate: SecretString) -> Result<Strength, AppError> {
     use crate::server::{app_state, password, session, strength};
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = app_state()?;
             let user = match session::require_user(&state).await {
@@ -55,7 +55,7 @@ pub async fn change_password(
     new: SecretString,
     confirm: SecretString,
 ) -> Result<(), AppError> {
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             crate::server::password::change_for_signed_in_user(
                 &current,

@@ -53,7 +53,7 @@ fn kind_of(k: crate::server::store::methods::ContactKind) -> MethodKind {
 pub async fn security_info() -> Result<SecurityView, AppError> {
     use crate::domain::methods;
     use crate::server::{app_state, security_info as si};
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = app_state()?;
             let c = si::caller(&state).await?;
@@ -87,7 +87,7 @@ pub async fn security_info() -> Result<SecurityView, AppError> {
 /// The password again, when the sign-in is too old to change security info.
 #[server(prefix = "/api", endpoint = "security/reauth")]
 pub async fn reauthenticate(password: SecretString) -> Result<(), AppError> {
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = crate::server::app_state()?;
             crate::server::security_info::reauthenticate(&state, &password).await?;
@@ -101,7 +101,7 @@ pub async fn reauthenticate(password: SecretString) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "security/email")]
 pub async fn add_email(address: String) -> Result<(), AppError> {
     use crate::server::store::methods::ContactKind;
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = crate::server::app_state()?;
             crate::server::security_info::add_contact(&state, ContactKind::Email, &address).await?;
@@ -115,7 +115,7 @@ pub async fn add_email(address: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "security/phone")]
 pub async fn add_phone(number: String) -> Result<(), AppError> {
     use crate::server::store::methods::ContactKind;
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = crate::server::app_state()?;
             crate::server::security_info::add_contact(&state, ContactKind::Sms, &number).await?;
@@ -130,7 +130,7 @@ pub async fn add_phone(number: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "security/pending")]
 pub async fn pending_verification() -> Result<Option<MethodView>, AppError> {
     use crate::server::{app_state, security_info as si};
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = app_state()?;
             let c = si::caller(&state).await?;
@@ -147,7 +147,7 @@ pub async fn pending_verification() -> Result<Option<MethodView>, AppError> {
 
 #[server(prefix = "/api", endpoint = "security/verify")]
 pub async fn verify_method(method: i64, code: SecretString) -> Result<(), AppError> {
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = crate::server::app_state()?;
             crate::server::security_info::verify_contact(&state, method, code.expose()).await?;
@@ -160,7 +160,7 @@ pub async fn verify_method(method: i64, code: SecretString) -> Result<(), AppErr
 
 #[server(prefix = "/api", endpoint = "security/resend")]
 pub async fn resend_code(method: i64) -> Result<(), AppError> {
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = crate::server::app_state()?;
             crate::server::security_info::resend(&state, method).await?;
@@ -173,7 +173,7 @@ pub async fn resend_code(method: i64) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "security/remove")]
 pub async fn remove_method(method: i64) -> Result<(), AppError> {
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = crate::server::app_state()?;
             crate::server::security_info::remove(&state, method).await?;
@@ -186,7 +186,7 @@ pub async fn remove_method(method: i64) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "security/authenticator/begin")]
 pub async fn begin_authenticator() -> Result<(), AppError> {
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = crate::server::app_state()?;
             crate::server::security_info::begin_authenticator(&state).await?;
@@ -207,7 +207,7 @@ pub struct EnrolmentView {
 
 #[server(prefix = "/api", endpoint = "security/authenticator/setup")]
 pub async fn authenticator_setup() -> Result<Option<EnrolmentView>, AppError> {
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = crate::server::app_state()?;
             Ok(crate::server::security_info::pending_authenticator(&state)
@@ -223,7 +223,7 @@ pub async fn authenticator_setup() -> Result<Option<EnrolmentView>, AppError> {
 
 #[server(prefix = "/api", endpoint = "security/authenticator/confirm")]
 pub async fn confirm_authenticator(code: SecretString) -> Result<(), AppError> {
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = crate::server::app_state()?;
             crate::server::security_info::confirm_authenticator(&state, code.expose()).await?;
@@ -236,7 +236,7 @@ pub async fn confirm_authenticator(code: SecretString) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "security/recovery-codes/generate")]
 pub async fn generate_recovery_codes() -> Result<(), AppError> {
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = crate::server::app_state()?;
             crate::server::security_info::regenerate_recovery_codes(&state).await?;
@@ -251,7 +251,7 @@ pub async fn generate_recovery_codes() -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "security/recovery-codes/show")]
 pub async fn recovery_codes_to_show() -> Result<Vec<String>, AppError> {
     use crate::server::{app_state, security_info as si};
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = app_state()?;
             let c = si::caller(&state).await?;
@@ -265,7 +265,7 @@ pub async fn recovery_codes_to_show() -> Result<Vec<String>, AppError> {
 #[server(prefix = "/api", endpoint = "security/recovery-codes/saved")]
 pub async fn recovery_codes_saved() -> Result<(), AppError> {
     use crate::server::{app_state, security_info as si};
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = app_state()?;
             let c = si::caller(&state).await?;
@@ -284,7 +284,7 @@ pub async fn recovery_codes_saved() -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "security/recovery-codes/remove")]
 pub async fn remove_recovery_codes() -> Result<(), AppError> {
     use crate::server::security_info::{remove_all, Removable};
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = crate::server::app_state()?;
             remove_all(&state, Removable::RecoveryCodes).await?;
@@ -299,7 +299,7 @@ pub async fn remove_recovery_codes() -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "security/questions/remove")]
 pub async fn remove_questions() -> Result<(), AppError> {
     use crate::server::security_info::{remove_all, Removable};
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = crate::server::app_state()?;
             remove_all(&state, Removable::SecurityQuestions).await?;
@@ -329,7 +329,7 @@ pub struct QuestionsView {
 pub async fn questions_form() -> Result<QuestionsView, AppError> {
     use crate::domain::methods;
     use crate::server::{app_state, security_info as si};
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = app_state()?;
             let c = si::caller(&state).await?;
@@ -379,7 +379,7 @@ pub async fn save_answers(
     question_5: Option<String>,
     answer_5: Option<SecretString>,
 ) -> Result<(), AppError> {
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = crate::server::app_state()?;
             let pairs: Vec<(String, String)> = [
@@ -403,7 +403,7 @@ pub async fn save_answers(
 /// "These are still current" on the re-confirmation page.
 #[server(prefix = "/api", endpoint = "security/confirm")]
 pub async fn confirm_methods() -> Result<(), AppError> {
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = crate::server::app_state()?;
             crate::server::security_info::confirm_current(&state).await?;

@@ -12,7 +12,7 @@ pub struct SiteFacts {
 
 #[server(prefix = "/api", endpoint = "site")]
 pub async fn site_info() -> Result<SiteFacts, AppError> {
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = crate::server::app_state()?;
             // A signed-in user sees their own organisation; anyone else the first one.
@@ -42,7 +42,7 @@ pub async fn site_info() -> Result<SiteFacts, AppError> {
 #[server(prefix = "/api", endpoint = "locale")]
 pub async fn set_locale(locale: String, return_to: String) -> Result<(), AppError> {
     use crate::i18n::Locale;
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let locale: Locale = locale.parse().map_err(|_| AppError::InvalidInput)?;
             crate::server::request::set_cookie(&format!(

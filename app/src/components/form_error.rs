@@ -50,7 +50,7 @@ pub fn error_text(i18n: leptos_i18n::I18nContext<Locale>, error: &AppError) -> S
         AppError::Internal => t_string!(i18n, errors.internal).to_string(),
         AppError::Network => t_string!(i18n, errors.network).to_string(),
         AppError::PolicyOutOfRange { field, min, max } => {
-            let field = crate::pages::admin::policy::field_label(i18n, field);
+            let field = crate::texts::policy::field_label(i18n, field);
             t_string!(
                 i18n,
                 errors.policy_out_of_range,
@@ -61,8 +61,8 @@ pub fn error_text(i18n: leptos_i18n::I18nContext<Locale>, error: &AppError) -> S
             .to_string()
         }
         AppError::PolicyInvalid { field } => {
-            let label = crate::pages::admin::policy::field_label(i18n, field);
-            let hint = crate::pages::admin::policy::field_hint(i18n, field);
+            let label = crate::texts::policy::field_label(i18n, field);
+            let hint = crate::texts::policy::field_hint(i18n, field);
             t_string!(
                 i18n,
                 errors.policy_invalid,

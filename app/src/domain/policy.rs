@@ -39,6 +39,22 @@ impl MethodKind {
     }
 }
 
+/// The bounds each number of the policy must stay inside (inclusive), shown beside each
+/// field and enforced by the server. The password length's are
+/// `domain::password::MIN_LENGTH_BOUNDS`.
+pub mod bounds {
+    pub const METHODS_REQUIRED: (i64, i64) = (1, 2);
+    pub const QUESTIONS: (i64, i64) = (3, 5);
+    pub const RECONFIRM_DAYS: (i64, i64) = (0, 730);
+    pub const PASSWORD_HISTORY: (i64, i64) = (0, 24);
+    pub const LOCKOUT_THRESHOLD: (i64, i64) = (3, 50);
+    pub const LOCKOUT_SECONDS: (i64, i64) = (1, 3600);
+    /// Characters of help-desk text or link.
+    pub const HELP_DESK_CHARS: usize = 500;
+    /// Regions in the SMS allow-list.
+    pub const SMS_REGIONS: usize = 50;
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OrgPolicy {

@@ -3,46 +3,11 @@
 // posts plain `name=value` pairs (a struct would post `q[from]=`, which the guard refuses);
 // the allowance must cover the client stub the macro writes too.
 #![allow(clippy::too_many_arguments)]
-pub mod activity;
-pub mod filter;
+pub use crate::domain::console::audit::*;
 
 use crate::error::AppError;
-use activity::Activity;
-use filter::FilterProblem;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use serde::{Deserialize, Serialize};
-
-/// Events per page.
-pub const PAGE_SIZE: usize = 50;
-
-/// One event as the page shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditEntry {
-    pub id: i64,
-    pub at: i64,
-    /// `user`, `admin`, `anonymous`, `cli` or `system`.
-    pub actor: String,
-    pub actor_email: Option<String>,
-    pub subject_email: Option<String>,
-    pub activity: Activity,
-    pub action: String,
-    pub success: bool,
-    pub ip: String,
-    /// A reason code, never typed input.
-    pub detail: String,
-}
-
-/// One page of the log, or why the filters can't be used.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditPage {
-    pub entries: Vec<AuditEntry>,
-    /// Cursor for the next (older) page, when there is one.
-    pub older: Option<i64>,
-    /// Cursor for the previous (newer) page, when there is one.
-    pub newer: Option<i64>,
-    pub problems: Vec<FilterProblem>,
-}
 
 /// One page of the administrator's organisation's events. The arguments are the filter
 /// form's fields as typed (see [`filter::FilterQuery`]).
@@ -58,7 +23,7 @@ pub async fn audit_events(
     before: String,
     after: String,
 ) -> Result<AuditPage, AppError> {
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = crate::server::app_state()?;
             let admin = crate::server::admin::require_admin(&state).await?;

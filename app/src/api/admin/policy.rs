@@ -7,21 +7,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
-/// The bounds each number of the policy must stay inside (inclusive), shown beside each
-/// field and enforced by the server. The password length's are
-/// `domain::password::MIN_LENGTH_BOUNDS`.
-pub mod bounds {
-    pub const METHODS_REQUIRED: (i64, i64) = (1, 2);
-    pub const QUESTIONS: (i64, i64) = (3, 5);
-    pub const RECONFIRM_DAYS: (i64, i64) = (0, 730);
-    pub const PASSWORD_HISTORY: (i64, i64) = (0, 24);
-    pub const LOCKOUT_THRESHOLD: (i64, i64) = (3, 50);
-    pub const LOCKOUT_SECONDS: (i64, i64) = (1, 3600);
-    /// Characters of help-desk text or link.
-    pub const HELP_DESK_CHARS: usize = 500;
-    /// Regions in the SMS allow-list.
-    pub const SMS_REGIONS: usize = 50;
-}
+pub use crate::domain::policy::bounds;
 
 /// Where a saved policy lands: the policy page with a one-line confirmation.
 pub const SAVED: &str = "/admin/policy?done=saved";
@@ -29,7 +15,7 @@ pub const SAVED: &str = "/admin/policy?done=saved";
 /// The administrator's own organisation's policy, as stored.
 #[server(prefix = "/api", endpoint = "admin/policy/get")]
 pub async fn admin_policy() -> Result<OrgPolicy, AppError> {
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = crate::server::app_state()?;
             let admin = crate::server::admin::require_admin(&state).await?;
@@ -65,7 +51,7 @@ pub async fn save_policy(
 ) -> Result<(), AppError> {
     use crate::domain::policy::MethodKind;
     use crate::server::admin::policy::PolicyForm;
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = crate::server::app_state()?;
             let admin = crate::server::admin::require_admin(&state).await?;
@@ -110,7 +96,7 @@ pub async fn recovery_help_desk() -> Result<Option<String>, AppError> {
     use crate::server::recovery::{deadline, limits::Step};
     // Shown beside every recovery page: it answers at the page's deadline, so a real
     // account's flow (which loads the account first) takes as long as a decoy's.
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         deadline::within(Step::Page, async move {
             let state = crate::server::app_state()?;
             crate::server::admin::policy::help_desk_for_flow(&state).await

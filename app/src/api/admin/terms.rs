@@ -2,25 +2,8 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use serde::{Deserialize, Serialize};
 
-/// One term, with how often it refused a new password lately.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TermView {
-    pub term: String,
-    /// The screening key: what the remove form names.
-    pub key: String,
-    pub rejections: i64,
-    pub last_rejected: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TermsView {
-    pub terms: Vec<TermView>,
-    pub max: u32,
-    /// The window the counts cover.
-    pub recent_days: u32,
-}
+pub use crate::domain::console::terms::*;
 
 /// Where each change lands: the terms page with a one-line confirmation.
 pub const ADDED: &str = "/admin/terms?done=added";
@@ -29,7 +12,7 @@ pub const IMPORTED: &str = "/admin/terms?done=imported";
 
 #[server(prefix = "/api", endpoint = "admin/terms/list")]
 pub async fn banned_terms() -> Result<TermsView, AppError> {
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = crate::server::app_state()?;
             let admin = crate::server::admin::require_admin(&state).await?;
@@ -41,7 +24,7 @@ pub async fn banned_terms() -> Result<TermsView, AppError> {
 
 #[server(prefix = "/api", endpoint = "admin/terms/add")]
 pub async fn add_term(term: String) -> Result<(), AppError> {
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = crate::server::app_state()?;
             let admin = crate::server::admin::require_admin(&state).await?;
@@ -55,7 +38,7 @@ pub async fn add_term(term: String) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "admin/terms/remove")]
 pub async fn remove_term(key: String) -> Result<(), AppError> {
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = crate::server::app_state()?;
             let admin = crate::server::admin::require_admin(&state).await?;
@@ -71,7 +54,7 @@ pub async fn remove_term(key: String) -> Result<(), AppError> {
 /// Larger than any other form: the router allows this endpoint [`MAX_IMPORT_BYTES`].
 #[server(prefix = "/api", endpoint = "admin/terms/import")]
 pub async fn import_terms(content: String) -> Result<(), AppError> {
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = crate::server::app_state()?;
             let admin = crate::server::admin::require_admin(&state).await?;

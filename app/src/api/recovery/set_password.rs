@@ -7,7 +7,7 @@ use leptos::prelude::*;
 #[server(prefix = "/api", endpoint = "recovery/rules")]
 pub async fn recovery_password_rules() -> Result<crate::domain::password::PasswordRules, AppError> {
     use crate::server::{app_state, password, recovery};
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = app_state()?;
             let user = recovery::user_setting_password(&state).await?;
@@ -25,7 +25,7 @@ pub async fn set_recovered_password(
     confirm: SecretString,
 ) -> Result<(), AppError> {
     use crate::server::{app_state, recovery, request};
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = app_state()?;
             let parts = request::current_parts().ok_or(AppError::Internal)?;
@@ -44,7 +44,7 @@ pub async fn set_recovered_password(
 #[server(prefix = "/api", endpoint = "recovery/freeze")]
 pub async fn freeze_account(token: SecretString) -> Result<(), AppError> {
     use crate::server::{app_state, recovery, request};
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = app_state()?;
             let parts = request::current_parts().ok_or(AppError::Internal)?;

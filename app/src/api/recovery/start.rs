@@ -6,7 +6,7 @@ use leptos::prelude::*;
 #[server(prefix = "/api", endpoint = "recovery/challenge")]
 pub async fn recovery_challenge() -> Result<String, AppError> {
     use crate::server::{app_state, pow};
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         async move {
             let state = app_state()?;
             pow::issue(&state).await
@@ -43,7 +43,7 @@ pub async fn start_recovery(user_id: String, pow: Option<String>) -> Result<(), 
         leptos_axum::redirect(crate::routes::RECOVER_WHY);
         Ok(())
     });
-    crate::server::request::with_status(result)
+    crate::api::answer::with_status(result)
 }
 
 /// "I forgot my password" or "I know my password, but still can't sign in".
@@ -51,7 +51,7 @@ pub async fn start_recovery(user_id: String, pow: Option<String>) -> Result<(), 
 pub async fn choose_purpose(purpose: String) -> Result<(), AppError> {
     use crate::server::recovery::{deadline, limits::Step};
     use crate::server::{app_state, recovery, request};
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         deadline::within(Step::Purpose, async move {
             let purpose =
                 crate::domain::recovery::Purpose::parse(&purpose).ok_or(AppError::InvalidInput)?;

@@ -10,7 +10,7 @@ pub async fn recovery_flow() -> Result<FlowView, AppError> {
     use crate::api::security::QuestionChoice;
     use crate::server::recovery::{deadline, limits::Step};
     use crate::server::{app_state, recovery, request};
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         deadline::within(Step::Page, async move {
             let state = app_state()?;
             let parts = request::current_parts().ok_or(AppError::Internal)?;
@@ -61,7 +61,7 @@ pub async fn recovery_flow() -> Result<FlowView, AppError> {
 pub async fn choose_method(option: usize, typed: Option<String>) -> Result<(), AppError> {
     use crate::server::recovery::{deadline, limits::Step};
     use crate::server::{app_state, recovery, request};
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         deadline::within(Step::Method, async move {
             let state = app_state()?;
             let parts = request::current_parts().ok_or(AppError::Internal)?;
@@ -81,7 +81,7 @@ pub async fn choose_method(option: usize, typed: Option<String>) -> Result<(), A
 pub async fn prove_code(code: SecretString) -> Result<(), AppError> {
     use crate::server::recovery::{deadline, limits::Step};
     use crate::server::{app_state, recovery, request};
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         deadline::within(Step::Prove, async move {
             let state = app_state()?;
             let parts = request::current_parts().ok_or(AppError::Internal)?;
@@ -113,7 +113,7 @@ pub async fn prove_answers(
 ) -> Result<(), AppError> {
     use crate::server::recovery::{deadline, limits::Step};
     use crate::server::{app_state, recovery, request};
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         deadline::within(Step::Prove, async move {
             let state = app_state()?;
             let parts = request::current_parts().ok_or(AppError::Internal)?;
@@ -143,7 +143,7 @@ pub async fn prove_answers(
 pub async fn resend_recovery_code() -> Result<(), AppError> {
     use crate::server::recovery::{deadline, limits::Step};
     use crate::server::{app_state, recovery, request};
-    crate::server::request::with_status(
+    crate::api::answer::with_status(
         deadline::within(Step::Resend, async move {
             let state = app_state()?;
             let parts = request::current_parts().ok_or(AppError::Internal)?;

@@ -3,7 +3,7 @@
 //! events with links to the older and newer ones, and a CSV link for the filtered set.
 //! Times show in the zone chosen in the form (UTC by default); once the wasm client runs,
 //! in the browser's own zone unless one was chosen.
-pub mod labels;
+use crate::texts::audit as labels;
 
 use super::AdminFrame;
 use crate::api::admin::audit::activity::Activity;

@@ -4,11 +4,11 @@ mod csv;
 pub use csv::audit_csv;
 
 use super::Admin;
-use crate::api::admin::audit::activity::activity_of;
-use crate::api::admin::audit::filter::{
+use crate::domain::console::audit::activity::activity_of;
+use crate::domain::console::audit::filter::{
     parse_filter, AuditFilter, FilterProblem, FilterQuery, PageAt,
 };
-use crate::api::admin::audit::{AuditEntry, AuditPage, PAGE_SIZE};
+use crate::domain::console::audit::{AuditEntry, AuditPage, PAGE_SIZE};
 use crate::error::AppError;
 use crate::server::state::AppState;
 use crate::server::store::audit_query::{AuditListRow, ResolvedFilter};

@@ -4,7 +4,7 @@ pub mod aggregate;
 pub mod chart;
 
 use super::Admin;
-use crate::api::admin::insights::{Charts, InsightsView, Unregistered};
+use crate::domain::console::insights::{Charts, InsightsView, Unregistered};
 use crate::domain::methods::{self, Registered};
 use crate::domain::policy::OrgPolicy;
 use crate::error::AppError;

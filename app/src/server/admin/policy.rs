@@ -3,7 +3,7 @@
 //! administrator learns what was wrong instead of finding another value saved.
 //! `OrgPolicy::normalized` stays the safety net for stored rows.
 use super::Admin;
-use crate::api::admin::policy::bounds;
+use crate::domain::policy::bounds;
 use crate::domain::policy::{MethodKind, OrgPolicy};
 use crate::error::AppError;
 use crate::server::state::AppState;

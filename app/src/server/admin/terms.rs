@@ -3,7 +3,7 @@
 //! new password lately. Counting needs the password refusals to be recorded, which
 //! [`check_new_password_counted`] does for every place a user sets a password.
 use super::Admin;
-use crate::api::admin::terms::{TermView, TermsView};
+use crate::domain::console::terms::{TermView, TermsView};
 use crate::domain::password::banned::{
     matching_terms, normalize_for_screening, BannedTerms, TermSource,
 };

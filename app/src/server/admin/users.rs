@@ -2,7 +2,7 @@
 //! (never values) and last activity, and disabling or enabling an account. An account of
 //! another organisation is "not found": the administrator can't even learn it exists.
 use super::Admin;
-use crate::api::admin::users::{UserRow, UsersView, PAGE_SIZE};
+use crate::domain::console::users::{UserRow, UsersView, PAGE_SIZE};
 use crate::domain::policy::MethodKind;
 use crate::error::AppError;
 use crate::i18n::Locale;

@@ -3,8 +3,8 @@
 //! events in bounded batches. The organisation is always the caller's (the administrator's),
 //! passed by the console, never taken from the request.
 use super::{Store, StoreError};
-use crate::api::admin::audit::activity::{ActionIs, Activity, Rule, RULES};
-use crate::api::admin::audit::filter::{AuditFilter, IpMatch, PageAt};
+use crate::domain::console::audit::activity::{ActionIs, Activity, Rule, RULES};
+use crate::domain::console::audit::filter::{AuditFilter, IpMatch, PageAt};
 use sqlx::any::AnyArguments;
 use sqlx::query::QueryAs;
 use sqlx::Any;
@@ -216,9 +216,9 @@ impl Store {
     pub async fn org_user_id(
         &self,
         org_id: i64,
-        user: &crate::api::admin::audit::filter::UserRef,
+        user: &crate::domain::console::audit::filter::UserRef,
     ) -> Result<Option<i64>, StoreError> {
-        use crate::api::admin::audit::filter::UserRef;
+        use crate::domain::console::audit::filter::UserRef;
         let q = match user {
             UserRef::Id(id) => {
                 sqlx::query_scalar("SELECT id FROM users WHERE org_id = $1 AND id = $2")

@@ -1,15 +1,15 @@
 //! `GET /admin/audit.csv`: the filtered log as CSV, streamed in keyset batches, so an
 //! export of 100,000 events holds one batch in memory at a time, never the whole set.
 use super::resolve;
-use crate::api::admin::audit::activity::activity_of;
-use crate::api::admin::audit::filter::{iso_time, AuditFilter, FilterQuery, PageAt};
+use crate::domain::console::audit::activity::activity_of;
+use crate::domain::console::audit::filter::{iso_time, AuditFilter, FilterQuery, PageAt};
 use crate::error::AppError;
 use crate::i18n::Locale;
-use crate::pages::admin::audit::labels;
 use crate::server::audit::SUCCESS;
 use crate::server::state::AppState;
 use crate::server::store::audit_query::{AuditListRow, ResolvedFilter};
 use crate::server::store::Store;
+use crate::texts::audit as labels;
 use axum::body::Body;
 use axum::extract::{Query, Request, State};
 use axum::response::{IntoResponse, Response};

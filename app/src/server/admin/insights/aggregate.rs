@@ -6,7 +6,7 @@
 //! finishes an unlock is recorded as the unlock, whose detail lists the gates passed), so
 //! the gates a finished flow passed come from that list. Two flows of the same account
 //! interleaved in time count as one; flows started before the period are not counted.
-use crate::api::admin::insights::{DayActivity, Funnel, MethodUse};
+use crate::domain::console::insights::{DayActivity, Funnel, MethodUse};
 use crate::domain::policy::MethodKind;
 use crate::server::store::insights::InsightEvent;
 use std::collections::HashMap;

@@ -1,6 +1,6 @@
 //! The audit log's translated words, by locale, for the page and the CSV alike.
-use crate::api::admin::audit::activity::Activity;
-use crate::api::admin::audit::filter::FilterProblem;
+use crate::domain::console::audit::activity::Activity;
+use crate::domain::console::audit::filter::FilterProblem;
 use crate::i18n::Locale;
 use leptos_i18n::td_string;
 
