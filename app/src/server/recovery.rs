@@ -12,12 +12,14 @@ mod finish;
 mod flow;
 mod gates;
 pub mod limits;
+mod methods;
 pub mod sending;
 mod start;
 
 pub use finish::{freeze, set_password, user_setting_password};
 pub use flow::{clear_cookie, load, Loaded};
-pub use gates::{choose_method, gates, prove, resend, Gate, Proof};
+pub use gates::{choose_method, gates, prove, questions_asked, resend, Gate, Proof};
+pub use methods::Challenge;
 pub use start::{choose_purpose, start};
 
 use super::state::AppState;

@@ -18,20 +18,9 @@ pub async fn recovery_flow() -> Result<FlowView, AppError> {
             let gates = recovery::gates(&state, &loaded).await?;
             let challenge = loaded.flow.challenge.map(|kind| super::ChallengeView {
                 kind,
-                questions: loaded
-                    .row
-                    .questions
-                    .as_deref()
-                    .unwrap_or_default()
-                    .split(',')
-                    .filter(|k| !k.is_empty())
-                    .map(|key| QuestionChoice {
-                        key: key.to_owned(),
-                        custom_text: key
-                            .strip_prefix("custom:")
-                            .and_then(|n| n.parse::<usize>().ok())
-                            .and_then(|n| loaded.policy.custom_questions.get(n).cloned()),
-                    })
+                questions: recovery::questions_asked(&loaded)
+                    .into_iter()
+                    .map(|(key, custom_text)| QuestionChoice { key, custom_text })
                     .collect(),
             });
             Ok(FlowView {

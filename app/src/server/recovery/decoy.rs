@@ -114,11 +114,8 @@ pub(super) async fn decoy_failure_counted(
         return Ok(None);
     }
     let pauses = failures / l.failures_before_pause - 1;
-    let factor = 1_i64 << pauses.clamp(0, 20);
-    let until = state.now()
-        + l.pause_seconds
-            .saturating_mul(factor)
-            .min(l.max_pause_seconds);
+    let until =
+        state.now() + crate::domain::lockout::doubled(l.pause_seconds, pauses, l.max_pause_seconds);
     state
         .store
         .hit(&format!("decoy-paused:{mac}"), until)

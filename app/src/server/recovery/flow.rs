@@ -1,5 +1,7 @@
 //! The flow a browser is in: its cookie, its row and the domain form of it, loading it for
 //! a step and writing the next state with a compare-and-swap on the row's version.
+use super::methods::Challenge;
+use super::sending::CodeChallenge;
 use crate::domain::policy::{MethodKind, OrgPolicy};
 use crate::domain::recovery::{Flow, FlowError, Purpose, State};
 use crate::error::AppError;
@@ -48,6 +50,8 @@ pub(super) fn token_hash(state: &AppState, token: &str) -> String {
 pub struct Loaded {
     pub row: FlowRow,
     pub flow: Flow,
+    /// What the chosen method's proof is checked against, once one is chosen.
+    pub challenge: Option<Challenge>,
     pub user: Option<User>,
     pub policy: OrgPolicy,
 }
@@ -82,6 +86,48 @@ pub(super) fn write_back(row: &FlowRow, flow: &Flow) -> FlowRow {
         challenge: flow.challenge.map(|k| k.as_str().to_owned()),
         ..row.clone()
     }
+}
+
+/// The challenge of a flow whose chosen method is `kind`, from its stored form: the
+/// only place that reads it. `None` when what is stored can't be one (a code's counted
+/// destination missing), which the steps refuse as a step out of order.
+fn challenge_of(row: &FlowRow, kind: MethodKind) -> Option<Challenge> {
+    Some(match kind {
+        MethodKind::Email | MethodKind::Sms => Challenge::Code {
+            sent: CodeChallenge::decode(row.challenge_destination.as_deref()?)?,
+            method_id: row.challenge_method_id,
+        },
+        MethodKind::Authenticator => Challenge::Authenticator {
+            method_id: row.challenge_method_id,
+        },
+        MethodKind::RecoveryCodes => Challenge::RecoveryCode,
+        MethodKind::SecurityQuestions => Challenge::Questions {
+            keys: row
+                .questions
+                .as_deref()
+                .unwrap_or_default()
+                .split(',')
+                .filter(|k| !k.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        },
+    })
+}
+
+/// `row` with `challenge` in its stored form (none: cleared); the only place that
+/// writes it.
+pub(super) fn with_challenge(row: &FlowRow, challenge: Option<&Challenge>) -> FlowRow {
+    let mut row = row.clone();
+    row.challenge_method_id = challenge.and_then(Challenge::method_id);
+    row.challenge_destination = match challenge {
+        Some(Challenge::Code { sent, .. }) => Some(sent.encode()),
+        _ => None,
+    };
+    row.questions = match challenge {
+        Some(Challenge::Questions { keys }) => Some(keys.join(",")),
+        _ => None,
+    };
+    row
 }
 
 pub(super) fn flow_error(e: FlowError) -> AppError {
@@ -153,9 +199,11 @@ pub async fn load(state: &AppState, parts: &Parts) -> Result<Loaded, AppError> {
             None => (None, OrgPolicy::default()),
         },
     };
+    let challenge = flow.challenge.and_then(|kind| challenge_of(&row, kind));
     Ok(Loaded {
         row,
         flow,
+        challenge,
         user,
         policy,
     })

@@ -1,13 +1,11 @@
-//! The gates: which methods a flow offers, choosing one (a code sent, questions drawn),
-//! resending a code, and checking a proof.
-use super::decoy::{decoy_failure_counted, decoy_questions, decoy_shape};
-use super::finish::*;
-use super::flow::*;
-use super::limits::{self};
-use super::sending::{
-    self, CodeChallenge, Destination, GateLedger, Try, CODE_COOLDOWN, CODE_LIFETIME,
-};
-use crate::domain::identifier::normalize_email;
+//! The gates: which methods a flow offers, choosing one, resending a code, and checking a
+//! proof. What differs by method is behind [`methods::Method`]; this is the part every
+//! method shares: the state machine's say, limits and pauses, audit events and saving.
+use super::decoy::{decoy_failure_counted, decoy_shape};
+use super::finish::finish;
+use super::flow::{event, flow_error, load, paused, save, with_challenge, write_back, Loaded};
+use super::limits;
+use super::methods::{self, Step, Verdict};
 use crate::domain::methods::allowed_methods;
 use crate::domain::policy::{MethodKind, OrgPolicy};
 use crate::domain::recovery::{transition, Event, State};
@@ -17,11 +15,9 @@ use crate::i18n::Locale;
 use crate::server::audit::{FAILURE, SUCCESS};
 use crate::server::request::RequestMeta;
 use crate::server::state::AppState;
-use crate::server::store::methods::{CodeCheck, ContactKind, MethodRow, NewCode};
-use crate::server::store::outbox::NewMessage;
-use crate::server::store::{AuditEvent, Role, User};
+use crate::server::store::methods::MethodRow;
+use crate::server::store::{Role, User};
 use http::request::Parts;
-use leptos_i18n::td_string;
 
 /// One way to prove who you are, as offered on the verification page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,51 +30,43 @@ pub struct Gate {
     pub method: Option<MethodRow>,
 }
 
-/// The account's registered, verified methods that its policy allows for recovery.
+/// What the user offers as proof for the chosen method.
+pub enum Proof<'a> {
+    Code(&'a str),
+    Answers(&'a [SecretString]),
+}
+
+/// The account's gates that its policy allows for recovery, in the order recovery lists
+/// them (and decoys copy): its contacts in stored order, then the other methods in
+/// [`MethodKind::ALL`] order.
 pub(super) async fn real_gates(
     state: &AppState,
     user: &User,
     policy: &OrgPolicy,
 ) -> Result<Vec<Gate>, AppError> {
-    let admin = user.role == Role::GlobalAdmin;
-    let allowed = allowed_methods(policy, admin);
+    let allowed = allowed_methods(policy, user.role == Role::GlobalAdmin);
+    let contacts: Vec<MethodRow> = state
+        .store
+        .methods(user.id)
+        .await?
+        .into_iter()
+        .filter(|m| m.verified_at.is_some())
+        .collect();
     let mut gates = Vec::new();
-    for m in state.store.methods(user.id).await? {
-        if m.verified_at.is_none() {
-            continue;
-        }
-        let kind = match m.kind {
-            ContactKind::Email => MethodKind::Email,
-            ContactKind::Sms => MethodKind::Sms,
-            ContactKind::Authenticator => MethodKind::Authenticator,
-        };
+    for kind in MethodKind::ALL {
         if allowed.contains(&kind) {
-            gates.push(Gate {
-                kind,
-                masked: crate::server::security_info::masked(&m),
-                method: Some(m),
-            });
+            gates.extend(
+                methods::of(kind)
+                    .offers(state, user, policy, &contacts)
+                    .await?,
+            );
         }
     }
-    if allowed.contains(&MethodKind::RecoveryCodes)
-        && state.store.recovery_codes_left(user.id).await? > 0
-    {
-        gates.push(Gate {
-            kind: MethodKind::RecoveryCodes,
-            masked: String::new(),
-            method: None,
-        });
-    }
-    if allowed.contains(&MethodKind::SecurityQuestions)
-        && state.store.security_questions(user.id).await?.len()
-            >= usize::from(policy.questions_to_answer.max(1))
-    {
-        gates.push(Gate {
-            kind: MethodKind::SecurityQuestions,
-            masked: String::new(),
-            method: None,
-        });
-    }
+    let order = |g: &Gate| match &g.method {
+        Some(m) => contacts.iter().position(|c| c.id == m.id).unwrap_or(0),
+        None => contacts.len(),
+    };
+    gates.sort_by_key(order);
     Ok(gates)
 }
 
@@ -104,10 +92,7 @@ pub async fn gates(state: &AppState, loaded: &Loaded) -> Result<Vec<Gate>, AppEr
         .collect())
 }
 
-/// Picks the method to prove. For an email or a phone the user types it in full; a code
-/// goes only to the stored, verified one, and only when what was typed matches it. Every
-/// other effect (limits, cooldown, tries, the answer) is the same either way, and the same
-/// for a decoy, so a mismatch reveals nothing (`sending`).
+/// Picks the method to prove, and lets it set up its challenge.
 pub async fn choose_method(
     state: &AppState,
     parts: &Parts,
@@ -122,136 +107,21 @@ pub async fn choose_method(
     let gate = gates.get(option).ok_or(AppError::InvalidInput)?;
     let now = state.now();
     let next = transition(&loaded.flow, Event::ChooseMethod(gate.kind), now).map_err(flow_error)?;
-    let mut row = write_back(&loaded.row, &next);
-    row.challenge_method_id = None;
-    row.challenge_destination = None;
-    row.questions = None;
-    match gate.kind {
-        MethodKind::Email | MethodKind::Sms => {
-            let typed = typed.map(str::trim).unwrap_or_default();
-            let to = Destination::typed(state, gate.kind, typed).ok_or(
-                if gate.kind == MethodKind::Email {
-                    AppError::EmailInvalid
-                } else {
-                    AppError::PhoneInvalid
-                },
-            )?;
-            sending::count_send(state, &loaded.row.subject_mac, &to).await?;
-            let ledger = GateLedger::of(state, loaded.row.id, gate.kind, &gate.masked);
-            ledger.send(state, now).await?;
-            if let (Some(user), Some(m)) = (&loaded.user, &gate.method) {
-                if typed_matches(m, typed) {
-                    send_code(state, &loaded, user, m, locale, meta).await?;
-                    row.challenge_method_id = Some(m.id);
-                }
-            }
-            row.challenge_destination = Some(CodeChallenge { ledger, to }.encode());
-        }
-        MethodKind::Authenticator => {
-            row.challenge_method_id = gate.method.as_ref().map(|m| m.id);
-        }
-        MethodKind::SecurityQuestions => {
-            let registered = registered_questions(state, &loaded).await?;
-            row.questions = Some(draw_questions(&registered, &loaded.policy, None));
-        }
-        MethodKind::RecoveryCodes => {}
-    }
+    let step = Step {
+        state,
+        loaded: &loaded,
+        locale,
+        meta,
+        now,
+    };
+    let challenge = methods::of(gate.kind).challenge(&step, gate, typed).await?;
+    let row = with_challenge(&write_back(&loaded.row, &next), Some(&challenge));
     let mut e = event(now, "recovery.method", SUCCESS, meta, &loaded);
     e.detail = gate.kind.as_str().into();
     save(state, &loaded, &row, Some(&e)).await
 }
 
-pub(super) fn typed_matches(m: &MethodRow, typed: &str) -> bool {
-    match m.kind {
-        ContactKind::Email => normalize_email(typed).is_ok_and(|t| t == m.value.to_lowercase()),
-        ContactKind::Sms => {
-            let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
-            let t = digits(typed);
-            !t.is_empty() && t == digits(&m.value)
-        }
-        ContactKind::Authenticator => false,
-    }
-}
-
-/// Eight digits from the OS CSPRNG, queued for the stored address or number only. The
-/// limits and the ledger have been counted by the caller, as for a code not sent.
-pub(super) async fn send_code(
-    state: &AppState,
-    loaded: &Loaded,
-    user: &User,
-    m: &MethodRow,
-    locale: Locale,
-    meta: &RequestMeta,
-) -> Result<(), AppError> {
-    let channel = match m.kind {
-        ContactKind::Sms => "sms",
-        _ => "email",
-    };
-    let now = state.now();
-    let code = crate::server::security_info::new_code();
-    let purpose = format!("recovery:{}", loaded.row.id);
-    let message = code_message(user, m, channel, &code, locale);
-    let audit_event = AuditEvent {
-        detail: channel.into(),
-        ..event(now, "recovery.code_sent", SUCCESS, meta, loaded)
-    };
-    let issued = state
-        .store
-        .issue_code(
-            &NewCode {
-                user_id: user.id,
-                method_id: m.id,
-                purpose: &purpose,
-                channel,
-                code_mac: &code_mac(state, m.id, &purpose, &code),
-                lifetime: CODE_LIFETIME,
-                cooldown: CODE_COOLDOWN,
-                message: &message,
-                audit: &audit_event,
-            },
-            now,
-        )
-        .await?;
-    crate::server::security_info::issued_result(issued, now)
-}
-
-pub(super) fn code_mac(state: &AppState, method_id: i64, purpose: &str, code: &str) -> String {
-    // Bound to one method (one user, one channel), and through the purpose to one flow.
-    state.keys.mac_hex(
-        "code:recovery",
-        format!("{method_id}:{purpose}:{code}").as_bytes(),
-    )
-}
-
-pub(super) fn code_message(
-    user: &User,
-    m: &MethodRow,
-    channel: &'static str,
-    code: &str,
-    locale: Locale,
-) -> NewMessage {
-    NewMessage {
-        channel,
-        recipient: m.value.clone(),
-        locale: locale.to_string(),
-        subject: td_string!(locale, mail.recovery_code_subject).to_string(),
-        body: if channel == "sms" {
-            td_string!(locale, mail.recovery_code_sms, code = code).to_string()
-        } else {
-            td_string!(
-                locale,
-                mail.recovery_code_body,
-                name = user.display_name.as_str(),
-                code = code
-            )
-            .to_string()
-        },
-    }
-}
-
-/// Sends the code again (a new code; the old one dies and its failures carry over). The
-/// same limits and ledger count for a typed destination that didn't match, and for a
-/// decoy, where nothing is sent.
+/// Sends the code again, for a method that sends one.
 pub async fn resend(
     state: &AppState,
     parts: &Parts,
@@ -260,43 +130,21 @@ pub async fn resend(
 ) -> Result<(), AppError> {
     let loaded = load(state, parts).await?;
     paused(state, &loaded).await?;
-    if !matches!(
-        loaded.flow.challenge,
-        Some(MethodKind::Email | MethodKind::Sms)
-    ) {
+    let (Some(kind), Some(challenge)) = (loaded.flow.challenge, &loaded.challenge) else {
         return Err(AppError::InvalidInput);
-    }
-    let challenge = code_challenge(&loaded)?;
-    sending::count_send(state, &loaded.row.subject_mac, &challenge.to).await?;
-    challenge.ledger.send(state, state.now()).await?;
-    let (Some(user), Some(method_id)) = (&loaded.user, loaded.row.challenge_method_id) else {
-        return Ok(());
     };
-    let m = state
-        .store
-        .method(user.id, method_id)
-        .await?
-        .ok_or(AppError::FlowExpired)?;
-    send_code(state, &loaded, user, &m, locale, meta).await
-}
-
-pub(super) fn code_challenge(loaded: &Loaded) -> Result<CodeChallenge, AppError> {
-    loaded
-        .row
-        .challenge_destination
-        .as_deref()
-        .and_then(CodeChallenge::decode)
-        .ok_or(AppError::InvalidInput)
-}
-
-/// What the user offers as proof for the chosen method.
-pub enum Proof<'a> {
-    Code(&'a str),
-    Answers(&'a [SecretString]),
+    let step = Step {
+        state,
+        loaded: &loaded,
+        locale,
+        meta,
+        now: state.now(),
+    };
+    methods::of(kind).resend(&step, challenge).await
 }
 
 /// Checks a proof. A pass moves the flow on (and finishes an unlock); a failure counts
-/// against the account, and a wrong answer draws other questions.
+/// against the account, and the method may change its challenge (questions redraw).
 pub async fn prove(
     state: &AppState,
     parts: &Parts,
@@ -309,17 +157,22 @@ pub async fn prove(
     let loaded = load(state, parts).await?;
     paused(state, &loaded).await?;
     let kind = loaded.flow.challenge.ok_or(AppError::InvalidInput)?;
+    let challenge = loaded.challenge.as_ref().ok_or(AppError::InvalidInput)?;
     let now = state.now();
-    let verdict = check_proof(state, &loaded, kind, &proof, now).await?;
-    match verdict {
+    let step = Step {
+        state,
+        loaded: &loaded,
+        locale,
+        meta,
+        now,
+    };
+    let method = methods::of(kind);
+    match method.check(&step, challenge, &proof).await? {
         Verdict::Passed => {
             let next =
                 transition(&loaded.flow, Event::GatePassed(kind), now).map_err(flow_error)?;
             let user = loaded.user.as_ref().ok_or(AppError::Internal)?;
-            let mut row = write_back(&loaded.row, &next);
-            row.challenge_method_id = None;
-            row.challenge_destination = None;
-            row.questions = None;
+            let row = with_challenge(&write_back(&loaded.row, &next), None);
             let mut e = event(now, "recovery.gate", SUCCESS, meta, &loaded);
             e.detail = kind.as_str().into();
             if next.state == State::Done {
@@ -362,16 +215,8 @@ pub async fn prove(
                     return Err(AppError::TryAgainAfter { at: until });
                 }
             }
-            if kind == MethodKind::SecurityQuestions {
-                // A wrong answer draws other questions, so guesses can't pile up on one;
-                // a decoy redraws from its own list the same way.
-                let mut row = loaded.row.clone();
-                let registered = registered_questions(state, &loaded).await?;
-                row.questions = Some(draw_questions(
-                    &registered,
-                    &loaded.policy,
-                    loaded.row.questions.as_deref(),
-                ));
+            if let Some(changed) = method.after_failure(&step, challenge).await? {
+                let row = with_challenge(&loaded.row, Some(&changed));
                 save(state, &loaded, &row, None).await?;
             }
             Err(error)
@@ -379,209 +224,13 @@ pub async fn prove(
     }
 }
 
-pub(super) enum Verdict {
-    Passed,
-    Failed(AppError),
-}
-
-/// Checks a proof for the flow's challenge. A decoy (`loaded.user` is `None`) and an
-/// email or phone whose typed destination didn't match go through the same steps with
-/// nothing that could pass, so they answer as a wrong proof of a real account does.
-pub(super) async fn check_proof(
-    state: &AppState,
-    loaded: &Loaded,
-    kind: MethodKind,
-    proof: &Proof<'_>,
-    now: i64,
-) -> Result<Verdict, AppError> {
-    let user = loaded.user.as_ref();
-    match (kind, proof) {
-        (MethodKind::Email | MethodKind::Sms, Proof::Code(code)) => {
-            let challenge = code_challenge(loaded)?;
-            let Try::Counted { remaining } = challenge.ledger.count_try(state, now).await? else {
-                return Ok(Verdict::Failed(AppError::CodeExpired));
-            };
-            let wrong = Verdict::Failed(AppError::CodeWrong { remaining });
-            let (Some(user), Some(method_id)) = (user, loaded.row.challenge_method_id) else {
-                return Ok(wrong);
-            };
-            let purpose = format!("recovery:{}", loaded.row.id);
-            let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-            let mac = code_mac(state, method_id, &purpose, &code);
-            // The real code keeps its own count (at most five comparisons, exact under
-            // concurrency); the answer is the ledger's, the same as for a decoy.
-            Ok(
-                match state
-                    .store
-                    .check_code(method_id, user.id, &purpose, &mac, now)
-                    .await?
-                {
-                    CodeCheck::Accepted => Verdict::Passed,
-                    CodeCheck::Wrong { .. } | CodeCheck::Dead => wrong,
-                },
-            )
+/// The questions the flow asks now (key, and an organisation's own question's text);
+/// empty unless questions are the chosen gate.
+pub fn questions_asked(loaded: &Loaded) -> Vec<(String, Option<String>)> {
+    match &loaded.challenge {
+        Some(methods::Challenge::Questions { keys }) => {
+            methods::question_choices(keys, &loaded.policy)
         }
-        (MethodKind::Authenticator, Proof::Code(code)) => {
-            check_totp(state, loaded, code, now).await
-        }
-        (MethodKind::RecoveryCodes, Proof::Code(code)) => {
-            let Some(canonical) = crate::server::recovery_codes::normalize(code) else {
-                return Ok(Verdict::Failed(AppError::ProofWrong));
-            };
-            let fingerprint = crate::server::recovery_codes::fingerprint(&state.keys, &canonical);
-            let consumed = match user {
-                Some(user) => {
-                    state
-                        .store
-                        .consume_recovery_code(user.id, &fingerprint, now)
-                        .await?
-                }
-                None => false,
-            };
-            Ok(if consumed {
-                Verdict::Passed
-            } else {
-                Verdict::Failed(AppError::ProofWrong)
-            })
-        }
-        (MethodKind::SecurityQuestions, Proof::Answers(answers)) => {
-            check_answers(state, loaded, answers).await
-        }
-        _ => Err(AppError::InvalidInput),
+        _ => Vec::new(),
     }
-}
-
-pub(super) async fn check_totp(
-    state: &AppState,
-    loaded: &Loaded,
-    code: &str,
-    now: i64,
-) -> Result<Verdict, AppError> {
-    // Three wrong codes within one 30 s step: wait for the next (SECURITY.md), counted
-    // per identifier, so a decoy waits alike.
-    let totp_limit = limits::Limit::new(3, 30);
-    let key = &loaded.row.subject_mac;
-    if let Some(at) = limits::exhausted(state, "totp", key, totp_limit).await? {
-        return Err(AppError::TryAgainAfter { at });
-    }
-    let failed = match (&loaded.user, loaded.row.challenge_method_id) {
-        (Some(user), Some(id)) => {
-            let m = state
-                .store
-                .method(user.id, id)
-                .await?
-                .ok_or(AppError::FlowExpired)?;
-            match crate::server::security_info::check_totp(state, &m, code, now).await {
-                Ok(step) => {
-                    if state
-                        .store
-                        .accept_totp_step(m.id, user.id, step, now)
-                        .await?
-                    {
-                        return Ok(Verdict::Passed);
-                    }
-                    AppError::TotpReplayed
-                }
-                Err(e @ (AppError::TotpWrong | AppError::TotpReplayed)) => e,
-                Err(e) => return Err(e),
-            }
-        }
-        _ => AppError::TotpWrong,
-    };
-    let window = now - now.rem_euclid(totp_limit.window);
-    state.store.hit(&format!("totp:{key}"), window).await?;
-    Ok(Verdict::Failed(failed))
-}
-
-pub(super) async fn check_answers(
-    state: &AppState,
-    loaded: &Loaded,
-    answers: &[SecretString],
-) -> Result<Verdict, AppError> {
-    let limits = &state.settings.recovery;
-    let key = &loaded.row.subject_mac;
-    if let Some(at) = limits::exhausted(
-        state,
-        "questions",
-        key,
-        limits::Limit::new(limits.question_failures, limits.question_lock_seconds),
-    )
-    .await?
-    {
-        return Err(AppError::TryAgainAfter { at });
-    }
-    let keys: Vec<&str> = loaded
-        .row
-        .questions
-        .as_deref()
-        .unwrap_or_default()
-        .split(',')
-        .filter(|k| !k.is_empty())
-        .collect();
-    if keys.is_empty() || keys.len() != answers.len() {
-        return Err(AppError::InvalidInput);
-    }
-    let mut all = true;
-    for (question, answer) in keys.iter().zip(answers) {
-        let normalized =
-            SecretString::new(crate::domain::methods::normalize_answer(answer.expose()));
-        let hash = match &loaded.user {
-            Some(user) => state.store.security_answer_hash(user.id, question).await?,
-            None => None,
-        };
-        // Every answer is verified, right or wrong, and a decoy's against the dummy hash,
-        // so timing doesn't tell which failed, nor whether the account exists.
-        let ok = state
-            .hasher
-            .verify(&normalized, hash.as_deref())
-            .await?
-            .matches;
-        all &= ok && hash.is_some();
-    }
-    if all {
-        return Ok(Verdict::Passed);
-    }
-    limits::take(
-        state,
-        "questions",
-        key,
-        limits::Limit::new(limits.question_failures + 1, limits.question_lock_seconds),
-    )
-    .await?;
-    Ok(Verdict::Failed(AppError::AnswersWrong))
-}
-
-/// The question keys the account registered answers for; a decoy's come with its hints.
-pub(super) async fn registered_questions(
-    state: &AppState,
-    loaded: &Loaded,
-) -> Result<Vec<String>, AppError> {
-    match &loaded.user {
-        Some(user) => Ok(state.store.security_questions(user.id).await?),
-        None => decoy_questions(state, loaded).await,
-    }
-}
-
-/// Draws the questions to answer at random from the registered ones, the ones just
-/// failed last: after a wrong answer at least one question changes whenever the account
-/// has more than it is asked.
-pub(super) fn draw_questions(
-    registered: &[String],
-    policy: &OrgPolicy,
-    previous: Option<&str>,
-) -> String {
-    use rand::seq::SliceRandom;
-    let n = usize::from(policy.questions_to_answer.max(1)).min(registered.len());
-    let previous: Vec<&str> = previous.unwrap_or_default().split(',').collect();
-    let (mut drawn, mut failed): (Vec<String>, Vec<String>) = registered
-        .iter()
-        .cloned()
-        .partition(|q| !previous.contains(&q.as_str()));
-    let rng = &mut rand::rngs::OsRng;
-    drawn.shuffle(rng);
-    failed.shuffle(rng);
-    drawn.extend(failed);
-    drawn.truncate(n);
-    drawn.shuffle(rng);
-    drawn.join(",")
 }

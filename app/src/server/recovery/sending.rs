@@ -21,9 +21,9 @@ use crate::domain::policy::MethodKind;
 use crate::error::AppError;
 
 /// Codes sent during recovery: 10 minutes, 5 tries, 60 s between sends (SECURITY.md).
-pub const CODE_LIFETIME: i64 = 10 * 60;
-pub const CODE_COOLDOWN: i64 = 60;
-pub const CODE_TRIES: i64 = 5;
+use crate::domain::codes::{
+    COOLDOWN_SECONDS as CODE_COOLDOWN, LIFETIME_SECONDS as CODE_LIFETIME, TRIES as CODE_TRIES,
+};
 
 /// Where the user asked a code to go, as typed: its MAC (for the per-destination limits)
 /// and, for a phone, its leading digits (for the per-prefix and per-country SMS limits).
