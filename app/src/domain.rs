@@ -2,6 +2,7 @@
 //! the network or the database: time comes in as a parameter.
 #[cfg(test)]
 mod bench;
+pub mod codes;
 pub mod console;
 pub mod identifier;
 pub mod lockout;

@@ -3,6 +3,14 @@
 //! again counts once (a user retrying an old password is not an attacker); a success,
 //! a reset or an unlock clears it. Pure: the caller passes `now` (unix seconds).
 
+/// A pause that doubles: `base` seconds after the first, twice that after the next, and
+/// so on, never longer than `max`. The one formula of sign-in lockouts and recovery
+/// pauses (real and decoy alike).
+pub fn doubled(base: i64, doublings: i64, max: i64) -> i64 {
+    let doublings = u32::try_from(doublings.clamp(0, 32)).unwrap_or(32);
+    base.saturating_mul(1_i64 << doublings).min(max)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LockoutPolicy {
     pub threshold: u32,
@@ -41,11 +49,11 @@ impl LockoutState {
         }
         let failures = self.failures.saturating_add(1);
         let locked_until = if failures >= policy.threshold {
-            let doublings = (failures - policy.threshold).min(32);
-            let seconds = policy
-                .base_seconds
-                .saturating_mul(1_i64 << doublings)
-                .min(policy.max_seconds);
+            let seconds = doubled(
+                policy.base_seconds,
+                i64::from(failures - policy.threshold),
+                policy.max_seconds,
+            );
             Some(now.saturating_add(seconds))
         } else {
             self.locked_until
@@ -107,6 +115,18 @@ mod tests {
         });
         assert_eq!(s.failures, 1);
         assert!(!s.is_locked(0));
+    }
+
+    #[test]
+    fn a_recovery_pause_doubles_from_fifteen_minutes_to_a_day() {
+        let (base, day) = (15 * 60, 24 * 60 * 60);
+        let pauses: Vec<i64> = (0..8).map(|n| doubled(base, n, day)).collect();
+        assert_eq!(
+            pauses,
+            [900, 1800, 3600, 7200, 14_400, 28_800, 57_600, 86_400]
+        );
+        assert_eq!(doubled(base, 1_000, day), day);
+        assert_eq!(doubled(base, -1, day), base);
     }
 
     #[test]

@@ -18,9 +18,6 @@ use rand::Rng;
 
 /// A change to security info needs the password proven this recently (ASVS 7.5.1).
 pub const RECENT_SIGNIN_SECONDS: i64 = 10 * 60;
-/// Email and SMS codes live ten minutes; a new one can be asked for after a minute.
-pub const CODE_LIFETIME: i64 = 10 * 60;
-pub const RESEND_COOLDOWN: i64 = 60;
 /// Recovery codes generated are shown to their session for at most this long.
 pub const CODES_SHOWN_FOR: i64 = 10 * 60;
 const PURPOSE_VERIFY: &str = "verify_method";
@@ -253,10 +250,11 @@ fn code_mac(state: &AppState, method_id: i64, code: &str) -> String {
     )
 }
 
-/// Eight digits from the OS CSPRNG.
+/// [`crate::domain::codes::DIGITS`] digits from the OS CSPRNG.
 pub(crate) fn new_code() -> String {
-    let n: u32 = rand::rngs::OsRng.gen_range(0..100_000_000);
-    format!("{n:08}")
+    use crate::domain::codes::DIGITS;
+    let n: u64 = rand::rngs::OsRng.gen_range(0..10_u64.pow(DIGITS as u32));
+    format!("{n:0width$}", width = DIGITS)
 }
 
 /// Starts registering an alternate email or a mobile phone: a pending method, and a code
@@ -314,7 +312,7 @@ async fn send_code(
     let now = state.now();
     let code = new_code();
     let locale: Locale = leptos_i18n::locale::resolve_locale();
-    let minutes = CODE_LIFETIME / 60;
+    let minutes = crate::domain::codes::lifetime_minutes();
     let (channel, message) = match kind {
         ContactKind::Email => (
             "email",
@@ -358,8 +356,8 @@ async fn send_code(
                 purpose: PURPOSE_VERIFY,
                 channel,
                 code_mac: &mac,
-                lifetime: CODE_LIFETIME,
-                cooldown: RESEND_COOLDOWN,
+                lifetime: crate::domain::codes::LIFETIME_SECONDS,
+                cooldown: crate::domain::codes::COOLDOWN_SECONDS,
                 message: &message,
                 audit: &event,
             },

@@ -234,7 +234,12 @@ fn challenge(actions: Actions, c: ChallengeView) -> AnyView {
                     None,
                 ),
                 _ => (
-                    t_string!(i18n, recover.code_sent).to_string(),
+                    t_string!(
+                        i18n,
+                        recover.code_sent,
+                        minutes = crate::domain::codes::lifetime_minutes()
+                    )
+                    .to_string(),
                     t_string!(i18n, recover.code_label).to_string(),
                     Some(t_string!(i18n, recover.code_hint).to_string()),
                 ),

@@ -34,7 +34,7 @@ pub fn SecurityVerifyPage() -> impl IntoView {
                             <div class="field">
                                 <label for=ids::VERIFY_CODE>{t!(i18n, security.code_label)}</label>
                                 <input id=ids::VERIFY_CODE name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required maxlength="16" aria-describedby="verify-code-hint"/>
-                                <p id="verify-code-hint" class="hint">{t!(i18n, security.code_hint)}</p>
+                                <p id="verify-code-hint" class="hint">{t!(i18n, security.code_hint, minutes = crate::domain::codes::lifetime_minutes())}</p>
                             </div>
                             <button id=ids::VERIFY_SUBMIT type="submit" class="primary">{t!(i18n, security.verify_submit)}</button>
                         </ActionForm>

@@ -734,7 +734,7 @@ impl Store {
 }
 
 /// Tries a code gets; resends share them.
-pub const MAX_CODE_ATTEMPTS: i64 = 5;
+use crate::domain::codes::TRIES as MAX_CODE_ATTEMPTS;
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     use subtle::ConstantTimeEq;

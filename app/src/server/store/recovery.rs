@@ -210,8 +210,7 @@ impl Store {
         .await?;
         let mut paused = None;
         if failures >= threshold {
-            let factor = 1_i64 << pauses.clamp(0, 20);
-            let until = now + base.saturating_mul(factor).min(max);
+            let until = now + crate::domain::lockout::doubled(base, pauses, max);
             sqlx::query(
                 "UPDATE users SET recovery_failures = 0, recovery_pauses = recovery_pauses + 1, \
                  recovery_paused_until = $1 WHERE id = $2",
