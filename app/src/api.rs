@@ -15,7 +15,7 @@ use leptos::server_fn::ServerFn;
 
 /// The form fields each server function accepts. The server refuses a request with any
 /// other field, a repeated one or an array-style one before it reaches the function
-/// (SECURITY.md requirement 12); an endpoint missing here is refused outright, so a new
+/// (docs/security.md); an endpoint missing here is refused outright, so a new
 /// server function must be listed to work at all.
 pub const FORM_FIELDS: &[(&str, &[&str])] = &[
     (<auth::Login as ServerFn>::PATH, &["user_id", "password"]),

@@ -28,8 +28,8 @@ pub struct RecoveryLogEntry {
     pub method: Option<crate::domain::policy::MethodKind>,
 }
 
-/// The recovery attempts on the signed-in user's account, newest first (DESIGN.md:
-/// "a recovery log the user can see").
+/// The recovery attempts on the signed-in user's account, newest first (the user sees
+/// every recovery attempt on their account: docs/security.md).
 #[server(prefix = "/api", endpoint = "account/recovery-log")]
 pub async fn recovery_log() -> Result<Vec<RecoveryLogEntry>, AppError> {
     use crate::domain::policy::MethodKind;
@@ -46,14 +46,7 @@ pub async fn recovery_log() -> Result<Vec<RecoveryLogEntry>, AppError> {
                     ip: r.ip,
                     event: r.action.trim_start_matches("recovery.").to_owned(),
                     success: r.outcome == "success",
-                    method: match r.detail.as_str() {
-                        "email" => Some(MethodKind::Email),
-                        "sms" => Some(MethodKind::Sms),
-                        "authenticator" => Some(MethodKind::Authenticator),
-                        "recovery_codes" => Some(MethodKind::RecoveryCodes),
-                        "security_questions" => Some(MethodKind::SecurityQuestions),
-                        _ => None,
-                    },
+                    method: MethodKind::parse(&r.detail),
                 })
                 .collect())
         }

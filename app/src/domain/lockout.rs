@@ -1,4 +1,4 @@
-//! Sign-in lockout arithmetic (SECURITY.md): 10 failures lock the account for 60 s,
+//! Sign-in lockout arithmetic (docs/security.md): 10 failures lock the account for 60 s,
 //! every further failure doubles the lock up to a day; the same wrong password typed
 //! again counts once (a user retrying an old password is not an attacker); a success,
 //! a reset or an unlock clears it. Pure: the caller passes `now` (unix seconds).

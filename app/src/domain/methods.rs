@@ -40,7 +40,7 @@ pub fn allowed_methods(policy: &OrgPolicy, admin: bool) -> Vec<MethodKind> {
         .methods_enabled
         .iter()
         .copied()
-        .filter(|k| !(admin && *k == MethodKind::SecurityQuestions))
+        .filter(|k| !(admin && k.is_knowledge()))
         .collect()
 }
 
@@ -53,6 +53,25 @@ pub fn required_methods(policy: &OrgPolicy, admin: bool) -> u8 {
     }
 }
 
+/// How many gates a recovery with these gates must pass, or `None` when it can't
+/// recover: the policy's count (two for administrators), two for whoever has a sign-in
+/// factor and for a frozen account; at least that many different methods, one of them
+/// not knowledge. The one rule of recovery's start and of the decoys' population.
+pub fn gates_to_pass(
+    policy: &OrgPolicy,
+    admin: bool,
+    frozen: bool,
+    gates: &[MethodKind],
+) -> Option<u8> {
+    let mut required = required_methods(policy, admin);
+    if gates.iter().any(|k| k.is_sign_in_factor()) || frozen {
+        required = 2;
+    }
+    let distinct: std::collections::BTreeSet<MethodKind> = gates.iter().copied().collect();
+    let strong = distinct.iter().any(|k| !k.is_knowledge());
+    (strong && distinct.len() >= usize::from(required)).then_some(required)
+}
+
 /// How many different allowed methods the account could use. Security questions never
 /// count alone: they are never the only gate, so without another method they add nothing.
 pub fn usable_methods(policy: &OrgPolicy, admin: bool, registered: &Registered) -> u8 {
@@ -60,10 +79,7 @@ pub fn usable_methods(policy: &OrgPolicy, admin: bool, registered: &Registered) 
         .into_iter()
         .filter(|k| registered.has(*k))
         .collect();
-    let strong = kinds
-        .iter()
-        .filter(|k| **k != MethodKind::SecurityQuestions)
-        .count();
+    let strong = kinds.iter().filter(|k| !k.is_knowledge()).count();
     let total = if strong == 0 { 0 } else { kinds.len() };
     u8::try_from(total).unwrap_or(u8::MAX)
 }

@@ -1,4 +1,4 @@
-//! What every new password must pass (SECURITY.md), written once and run twice: in the
+//! What every new password must pass (docs/security.md), written once and run twice: in the
 //! browser for the live checklist and on the server as the authority. NFKC first, then
 //! length in code points, then the banned-password screening of [`banned`]. No
 //! composition rules, no truncation. The last-N history check needs the stored hashes and

@@ -1,5 +1,5 @@
 //! An organisation's recovery and password policy, stored as JSON on the organisation.
-//! Defaults are DESIGN.md's; `normalized` keeps every value inside its allowed bounds so
+//! Defaults and bounds are in docs/security.md; `normalized` keeps every value inside its allowed bounds so
 //! a hand-edited row can never weaken the portal below them.
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +36,18 @@ impl MethodKind {
 
     pub fn parse(s: &str) -> Option<MethodKind> {
         MethodKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Knowledge (security questions): weaker (NIST 63A-4), never the only gate and
+    /// never an administrator's.
+    pub fn is_knowledge(self) -> bool {
+        self == MethodKind::SecurityQuestions
+    }
+
+    /// A second factor of sign-in: whoever has one needs two gates, so a reset never
+    /// gets around it.
+    pub fn is_sign_in_factor(self) -> bool {
+        self == MethodKind::Authenticator
     }
 }
 
@@ -105,7 +117,7 @@ impl Default for OrgPolicy {
 }
 
 impl OrgPolicy {
-    /// The policy with every value clamped into the bounds SECURITY.md allows.
+    /// The policy with every value clamped into the bounds docs/security.md allows.
     pub fn normalized(mut self) -> Self {
         let (lo, hi) = crate::domain::password::MIN_LENGTH_BOUNDS;
         self.methods_required = self.methods_required.clamp(1, 2);

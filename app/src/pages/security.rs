@@ -21,13 +21,7 @@ use leptos_router::components::Redirect;
 
 /// The label of a kind of method.
 pub fn kind_label(i18n: leptos_i18n::I18nContext<Locale>, kind: MethodKind) -> String {
-    match kind {
-        MethodKind::Email => t_string!(i18n, security.kind_email).to_string(),
-        MethodKind::Sms => t_string!(i18n, security.kind_sms).to_string(),
-        MethodKind::Authenticator => t_string!(i18n, security.kind_authenticator).to_string(),
-        MethodKind::RecoveryCodes => t_string!(i18n, security.kind_codes).to_string(),
-        MethodKind::SecurityQuestions => t_string!(i18n, security.kind_questions).to_string(),
-    }
+    crate::texts::methods::name(i18n.get_locale(), kind)
 }
 
 /// The first error of several actions on one page: one alert region per page.

@@ -17,7 +17,7 @@ use std::time::Duration;
 use subtle::ConstantTimeEq as _;
 use tokio::sync::{oneshot, Semaphore};
 
-/// Argon2id cost. Production values are SECURITY.md's; `cheap()` is for tests only.
+/// Argon2id cost. Production values are docs/security.md's; `cheap()` is for tests only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HashCost {
     pub memory_kib: u32,

@@ -1,6 +1,6 @@
 //! Security info: what a signed-in user registers for recovery, and the rules around each
 //! change. Every change needs a sign-in less than ten minutes old, is audited, and tells
-//! the user's other addresses (SECURITY.md requirement 9), in one transaction with it.
+//! the user's other addresses (docs/security.md), in one transaction with it.
 use super::audit::{self, FAILURE, SUCCESS};
 use super::request::RequestMeta;
 use super::state::AppState;
@@ -243,7 +243,7 @@ fn method_phrase(locale: Locale, kind: ContactKind, masked: &str, added: bool) -
 }
 
 fn code_mac(state: &AppState, method_id: i64, code: &str) -> String {
-    // Bound to one method (so one user, one channel) and one purpose (SECURITY.md req. 6).
+    // Bound to one method (so one user, one channel) and one purpose (docs/security.md).
     state.keys.mac_hex(
         "code:verify_method",
         format!("{method_id}:{code}").as_bytes(),

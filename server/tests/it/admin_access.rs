@@ -1,5 +1,5 @@
 //! Authorization of the console, and proof that no route or server function lets anyone
-//! change another user's password or answers (SECURITY.md requirement 14).
+//! change another user's password or answers (docs/security.md).
 //!
 //! The walk is driven by the application's own lists — every server function in
 //! `app::api::endpoints()` and every page in Leptos' route list — so a function or page

@@ -280,7 +280,7 @@ async fn disable_blocks_signin_and_revokes_sessions(db: Db) {
 }
 
 /// By design there is no way for anyone but the user to set a password: no command,
-/// no flag. (DESIGN.md: "no administrator can reset or set a password".)
+/// no flag. (No administrator can reset or set a password: docs/security.md.)
 #[test]
 fn no_command_sets_or_resets_a_password() {
     let cli = Cli::command();

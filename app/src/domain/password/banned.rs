@@ -8,7 +8,7 @@
 //!
 //! Where we knowingly differ from Microsoft's text:
 //! - Names (the user's and the organisation's) count only from four characters on, as
-//!   SECURITY.md says: a three-letter name such as "Pol" would refuse every password that
+//!   docs/security.md says: a three-letter name such as "Pol" would refuse every password that
 //!   merely contains the syllable.
 //! - A fuzzy match takes in an extra character only inside a term, never just before or
 //!   just after it. Otherwise "blankf" would be one term and Microsoft's own example
@@ -577,7 +577,7 @@ mod tests {
         let short = names("P@ul12", "Paul", "", "");
         assert_eq!(short, screening(3, &[PersonalName]));
         assert!(!short.accepted());
-        // Three-letter names are not matched (SECURITY.md): "pol" stays three points.
+        // Three-letter names are not matched (docs/security.md): "pol" stays three points.
         assert_eq!(names("P0l123fb", "Pol", "", ""), screening(8, &[]));
         // Names are not fuzzy.
         assert_eq!(names("Paux123fb", "Paul", "", ""), screening(9, &[]));

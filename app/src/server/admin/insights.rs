@@ -95,14 +95,7 @@ pub fn percent(part: u32, whole: u32) -> String {
 
 /// The translated name of a method.
 pub fn method_label(locale: Locale, kind: crate::domain::policy::MethodKind) -> String {
-    use crate::domain::policy::MethodKind;
-    match kind {
-        MethodKind::Email => td_string!(locale, security.kind_email).to_string(),
-        MethodKind::Sms => td_string!(locale, security.kind_sms).to_string(),
-        MethodKind::Authenticator => td_string!(locale, security.kind_authenticator).to_string(),
-        MethodKind::RecoveryCodes => td_string!(locale, security.kind_codes).to_string(),
-        MethodKind::SecurityQuestions => td_string!(locale, security.kind_questions).to_string(),
-    }
+    crate::texts::methods::name(locale, kind)
 }
 
 fn draw(locale: Locale, days: u32, t: &Tally, registered: u32, unregistered: usize) -> Charts {

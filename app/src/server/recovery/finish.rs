@@ -1,6 +1,6 @@
 //! The end of a recovery: the new password or the unlock with all its effects in one
 //! transaction, the notices, and "this wasn't me".
-use super::flow::*;
+use super::flow::{clear_cookie, event, flow_error, load, write_back, Loaded};
 use crate::domain::recovery::{transition, Event, State};
 use crate::domain::secret::SecretString;
 use crate::error::AppError;

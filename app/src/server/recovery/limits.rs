@@ -1,4 +1,4 @@
-//! Recovery's rate limits (SECURITY.md), all counted in the database in fixed windows so
+//! Recovery's rate limits (docs/security.md), all counted in the database in fixed windows so
 //! they hold across server instances. A limit hit answers "try again after hh:mm".
 use super::super::state::AppState;
 use crate::error::AppError;
@@ -16,7 +16,7 @@ impl Limit {
     }
 }
 
-/// The limits and timing of recovery; defaults from SECURITY.md.
+/// The limits and timing of recovery; defaults from docs/security.md.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecoveryLimits {
     /// Flow starts per IP address, with a solved proof of work.
@@ -65,7 +65,7 @@ pub enum Step {
 /// methods, a matching address queues a code, a decoy computes hints), and without a
 /// floor its duration would tell them apart. Each is well above the step's work on a
 /// loaded 2-core machine and short enough not to be felt; the start is long because it
-/// may look up an account that doesn't exist (SECURITY.md: 500 ms).
+/// may look up an account that doesn't exist (docs/security.md: 500 ms).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StepDeadlines {
     pub start_ms: u64,

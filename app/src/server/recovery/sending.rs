@@ -20,7 +20,7 @@ use crate::domain::identifier::normalize_email;
 use crate::domain::policy::MethodKind;
 use crate::error::AppError;
 
-/// Codes sent during recovery: 10 minutes, 5 tries, 60 s between sends (SECURITY.md).
+/// Codes sent during recovery: 10 minutes, 5 tries, 60 s between sends (docs/security.md).
 use crate::domain::codes::{
     COOLDOWN_SECONDS as CODE_COOLDOWN, LIFETIME_SECONDS as CODE_LIFETIME, TRIES as CODE_TRIES,
 };

@@ -1,11 +1,11 @@
 //! The first steps: who the flow is about (the account, or a decoy with the shape of one)
 //! and why the user is here.
 use super::decoy;
-use super::flow::*;
-use super::gates::*;
+use super::flow::{event, flow_cookie, flow_error, load, save, token_hash, write_back};
+use super::gates::real_gates;
 use super::limits::{self, RecoveryLimits};
 use crate::domain::identifier::normalize_email;
-use crate::domain::methods::required_methods;
+use crate::domain::methods::gates_to_pass;
 use crate::domain::policy::{MethodKind, OrgPolicy};
 use crate::domain::recovery::{transition, Event, Flow, Purpose};
 use crate::error::AppError;
@@ -51,31 +51,20 @@ pub(super) async fn subject(
         .await?
         .ok_or(AppError::Internal)?;
     let admin = user.role == Role::GlobalAdmin;
-    let mut required = required_methods(&org.policy, admin);
     if user.status == UserStatus::Disabled {
         return decoy(Some((org.id, &org.policy))).await;
     }
-    let gates = real_gates(state, &user, &org.policy).await?;
+    let gates: Vec<MethodKind> = real_gates(state, &user, &org.policy)
+        .await?
+        .into_iter()
+        .map(|g| g.kind)
+        .collect();
     // Whoever has an authenticator, and a frozen account, always needs two gates: a
-    // reset must never get around a second factor (SECURITY.md requirement 7).
-    if gates.iter().any(|g| g.kind == MethodKind::Authenticator) || user.frozen_at.is_some() {
-        required = 2;
+    // reset must never get around a second factor (docs/security.md).
+    match gates_to_pass(&org.policy, admin, user.frozen_at.is_some(), &gates) {
+        Some(required) => Ok((Some(user), Some(org.id), required)),
+        None => decoy(Some((org.id, &org.policy))).await,
     }
-    let strong = gates
-        .iter()
-        .map(|g| g.kind)
-        .filter(|k| *k != MethodKind::SecurityQuestions)
-        .collect::<std::collections::BTreeSet<_>>()
-        .len();
-    let distinct = gates
-        .iter()
-        .map(|g| g.kind)
-        .collect::<std::collections::BTreeSet<_>>()
-        .len();
-    if strong == 0 || distinct < usize::from(required) {
-        return decoy(Some((org.id, &org.policy))).await;
-    }
-    Ok((Some(user), Some(org.id), required))
 }
 
 /// Starts a flow for what was typed. Answers the same for every identifier: the only

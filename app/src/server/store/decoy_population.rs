@@ -10,9 +10,9 @@
 use super::methods::ContactKind;
 use super::{Store, StoreError};
 use crate::domain::mask::{mask_email, mask_phone};
-use crate::domain::methods::{allowed_methods, required_methods};
+use crate::domain::methods::{allowed_methods, gates_to_pass};
 use crate::domain::policy::{MethodKind, OrgPolicy};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -60,13 +60,8 @@ pub fn recoverable(policy: &OrgPolicy, r: &Registration) -> Option<(Vec<MethodKi
     {
         gates.push(MethodKind::SecurityQuestions);
     }
-    let mut required = required_methods(policy, r.admin);
-    if gates.contains(&MethodKind::Authenticator) || r.frozen {
-        required = 2;
-    }
-    let distinct: BTreeSet<MethodKind> = gates.iter().copied().collect();
-    let strong = distinct.iter().any(|k| *k != MethodKind::SecurityQuestions);
-    (strong && distinct.len() >= usize::from(required)).then_some((gates, required))
+    let required = gates_to_pass(policy, r.admin, r.frozen, &gates)?;
+    Some((gates, required))
 }
 
 /// One active account as read for the population.
@@ -116,11 +111,7 @@ fn count(map: &mut BTreeMap<String, u64>, key: &str) {
 }
 
 fn contact_kind(k: ContactKind) -> MethodKind {
-    match k {
-        ContactKind::Email => MethodKind::Email,
-        ContactKind::Sms => MethodKind::Sms,
-        ContactKind::Authenticator => MethodKind::Authenticator,
-    }
+    k.method_kind()
 }
 
 impl Population {

@@ -1,5 +1,5 @@
 //! Recovery methods and the one-time values that prove them. Every consumption of a
-//! one-time value is a conditional `UPDATE` whose rows-affected count decides (SECURITY.md
+//! one-time value is a conditional `UPDATE` whose rows-affected count decides (docs/security.md
 //! requirement 5), so concurrent requests can't both win on SQLite or PostgreSQL.
 use super::outbox::{enqueue, NewMessage};
 use super::{AuditEvent, Store, StoreError};
@@ -14,6 +14,16 @@ pub enum ContactKind {
 }
 
 impl ContactKind {
+    /// The verification method a row of this kind is.
+    pub fn method_kind(self) -> crate::domain::policy::MethodKind {
+        use crate::domain::policy::MethodKind;
+        match self {
+            ContactKind::Email => MethodKind::Email,
+            ContactKind::Sms => MethodKind::Sms,
+            ContactKind::Authenticator => MethodKind::Authenticator,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ContactKind::Email => "email",
@@ -276,7 +286,7 @@ impl Store {
     }
 
     /// Issues a code for a method: the previous live one dies and hands its failure count
-    /// on, so resending never buys more tries (SECURITY.md). The message is queued in the
+    /// on, so resending never buys more tries (docs/security.md). The message is queued in the
     /// same transaction.
     pub async fn issue_code(&self, code: &NewCode<'_>, now: i64) -> Result<Issued, StoreError> {
         let mut tx = self.write_tx().await?;
