@@ -6,6 +6,7 @@ pub mod admin;
 pub mod answer;
 pub mod auth;
 pub mod dev;
+pub mod passkeys;
 pub mod password;
 pub mod recovery;
 pub mod security;
@@ -80,6 +81,18 @@ pub const FORM_FIELDS: &[(&str, &[&str])] = &[
         ],
     ),
     (<security::ConfirmMethods as ServerFn>::PATH, &[]),
+    (<passkeys::BeginPasskeyRegistration as ServerFn>::PATH, &[]),
+    (
+        <passkeys::FinishPasskeyRegistration as ServerFn>::PATH,
+        &["token", "name", "response"],
+    ),
+    (<passkeys::RemovePasskey as ServerFn>::PATH, &["passkey"]),
+    (<passkeys::BeginPasskeySignIn as ServerFn>::PATH, &[]),
+    (
+        <passkeys::FinishPasskeySignIn as ServerFn>::PATH,
+        &["token", "response"],
+    ),
+    (<passkeys::ProvePasskey as ServerFn>::PATH, &["response"]),
     (
         <recovery::start::StartRecovery as ServerFn>::PATH,
         &["user_id", "pow"],
@@ -196,9 +209,13 @@ fn recovery_form_page(endpoint: &str) -> Option<&'static str> {
 
 fn security_form_page(endpoint: &str) -> Option<&'static str> {
     use crate::routes;
-    let pages: [(&str, &'static str); 12] = [
+    let pages: [(&str, &'static str); 13] = [
         (
             <security::RemoveRecoveryCodes as ServerFn>::PATH,
+            routes::SECURITY_INFO,
+        ),
+        (
+            <passkeys::RemovePasskey as ServerFn>::PATH,
             routes::SECURITY_INFO,
         ),
         (

@@ -2,6 +2,7 @@
 pub mod form_error;
 pub mod layout;
 pub mod new_password;
+pub mod passkey;
 pub mod proof_of_work;
 
 pub use form_error::FormError;

@@ -8,6 +8,7 @@ pub mod identifier;
 pub mod lockout;
 pub mod mask;
 pub mod methods;
+pub mod passkeys;
 pub mod password;
 pub mod policy;
 pub mod pow;

@@ -89,6 +89,16 @@ pub enum AppError {
     TermInvalid { line: u32 },
     #[error("too many banned terms")]
     TooManyTerms { max: u32 },
+    /// A passkey ceremony that did not verify: cancelled, timed out, another site's or
+    /// an unknown credential, a replayed challenge, a counter gone back.
+    #[error("passkey refused")]
+    PasskeyRefused,
+    /// This browser or this address can't use passkeys.
+    #[error("passkeys unavailable")]
+    PasskeyUnavailable,
+    /// A passkey's name must be 1 to 60 characters.
+    #[error("passkey name invalid")]
+    PasskeyNameInvalid,
 }
 
 impl AppError {
@@ -129,6 +139,9 @@ impl AppError {
             AppError::PolicyInvalid { .. } => "policy_invalid",
             AppError::TermInvalid { .. } => "term_invalid",
             AppError::TooManyTerms { .. } => "too_many_terms",
+            AppError::PasskeyRefused => "passkey_refused",
+            AppError::PasskeyUnavailable => "passkey_unavailable",
+            AppError::PasskeyNameInvalid => "passkey_name_invalid",
         }
     }
 

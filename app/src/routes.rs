@@ -51,6 +51,11 @@ pub const SECURITY_CONFIRM: &str = "/account/security/confirm";
 pub mod ids {
     pub const MAIN: &str = "main";
     pub const LOGIN_FORM: &str = "login-form";
+    pub const PASSKEY_SIGN_IN: &str = "passkey-sign-in";
+    pub const RECOVER_PASSKEY: &str = "recover-passkey";
+    pub const PASSKEYS_LIST: &str = "passkeys";
+    pub const PASSKEY_NAME: &str = "passkey-name";
+    pub const ADD_PASSKEY: &str = "add-passkey";
     pub const USER_ID: &str = "user-id";
     pub const PASSWORD: &str = "password";
     pub const CANT_ACCESS: &str = "cant-access";

@@ -8,6 +8,7 @@ pub mod delivery;
 pub mod hashing;
 pub mod keys;
 pub mod outbox;
+pub mod passkey;
 pub mod password;
 pub mod phone;
 pub mod pow;

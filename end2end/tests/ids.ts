@@ -30,6 +30,10 @@ export const routes = {
 export const ids = {
   main: "main",
   loginForm: "login-form",
+  passkeySignIn: "passkey-sign-in",
+  recoverPasskey: "recover-passkey",
+  passkeyName: "passkey-name",
+  addPasskey: "add-passkey",
   userId: "user-id",
   password: "password",
   cantAccess: "cant-access",

@@ -406,9 +406,17 @@ impl Config {
     }
 
     pub fn public_url(&self) -> String {
+        // On a loopback address the default is `localhost`: a name, which passkeys
+        // need (a relying party can't be an IP address), and the same machine.
         self.public_url
             .clone()
-            .unwrap_or_else(|| format!("http://{}", self.addr))
+            .unwrap_or_else(|| {
+                if self.addr.ip().is_loopback() {
+                    format!("http://localhost:{}", self.addr.port())
+                } else {
+                    format!("http://{}", self.addr)
+                }
+            })
             .trim_end_matches('/')
             .to_owned()
     }

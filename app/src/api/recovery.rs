@@ -25,6 +25,8 @@ pub struct ChallengeView {
     pub kind: MethodKind,
     /// The questions drawn, for security questions.
     pub questions: Vec<QuestionChoice>,
+    /// The options for the browser, for a passkey (JSON).
+    pub passkey_options: Option<String>,
 }
 
 /// What the recovery pages show of the flow.

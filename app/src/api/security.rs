@@ -31,6 +31,9 @@ pub struct SecurityView {
     /// The sign-in is recent enough to change methods without the password again.
     pub recent: bool,
     pub admin: bool,
+    pub passkeys: Vec<crate::api::passkeys::PasskeyView>,
+    /// This portal's address can use passkeys (its host is a domain name).
+    pub passkeys_available: bool,
 }
 
 impl SecurityView {
@@ -78,6 +81,19 @@ pub async fn security_info() -> Result<SecurityView, AppError> {
                 usable: methods::usable_methods(policy, admin, &have),
                 recent: c.recent(state.now()),
                 admin,
+                passkeys: state
+                    .store
+                    .passkeys(c.user.id)
+                    .await?
+                    .into_iter()
+                    .map(|p| crate::api::passkeys::PasskeyView {
+                        id: p.id,
+                        name: p.name,
+                        created_at: p.created_at,
+                        last_used_at: p.last_used_at,
+                    })
+                    .collect(),
+                passkeys_available: crate::server::passkey::available(&state),
             })
         }
         .await,

@@ -89,6 +89,9 @@ pub fn error_text(i18n: leptos_i18n::I18nContext<Locale>, error: &AppError) -> S
         AppError::TooManyTerms { max } => {
             t_string!(i18n, errors.too_many_terms, max = *max).to_string()
         }
+        AppError::PasskeyRefused => t_string!(i18n, errors.passkey_refused).to_string(),
+        AppError::PasskeyUnavailable => t_string!(i18n, errors.passkey_unavailable).to_string(),
+        AppError::PasskeyNameInvalid => t_string!(i18n, errors.passkey_name_invalid).to_string(),
     }
 }
 

@@ -14,6 +14,8 @@ pub struct Registered {
     pub recovery_codes: bool,
     /// Answers to at least the number of questions the policy asks to register.
     pub questions: bool,
+    /// At least one passkey.
+    pub passkey: bool,
 }
 
 impl Registered {
@@ -24,11 +26,12 @@ impl Registered {
             MethodKind::Authenticator => self.authenticator,
             MethodKind::RecoveryCodes => self.recovery_codes,
             MethodKind::SecurityQuestions => self.questions,
+            MethodKind::Passkey => self.passkey,
         }
     }
 
     pub fn any(&self) -> bool {
-        self.email || self.sms || self.authenticator || self.recovery_codes || self.questions
+        MethodKind::ALL.into_iter().any(|k| self.has(k))
     }
 }
 
@@ -162,6 +165,7 @@ mod tests {
             authenticator: app,
             recovery_codes: codes,
             questions,
+            passkey: false,
         }
     }
 

@@ -11,16 +11,19 @@ pub enum MethodKind {
     Authenticator,
     RecoveryCodes,
     SecurityQuestions,
+    /// A WebAuthn credential (passkey): needs JavaScript, so offered only where it runs.
+    Passkey,
 }
 
 impl MethodKind {
     /// Every method, in the order recovery lists them.
-    pub const ALL: [MethodKind; 5] = [
+    pub const ALL: [MethodKind; 6] = [
         MethodKind::Email,
         MethodKind::Sms,
         MethodKind::Authenticator,
         MethodKind::RecoveryCodes,
         MethodKind::SecurityQuestions,
+        MethodKind::Passkey,
     ];
 
     /// The method's name in stored rows and the audit log (its serde name).
@@ -31,6 +34,7 @@ impl MethodKind {
             MethodKind::Authenticator => "authenticator",
             MethodKind::RecoveryCodes => "recovery_codes",
             MethodKind::SecurityQuestions => "security_questions",
+            MethodKind::Passkey => "passkey",
         }
     }
 
@@ -45,9 +49,15 @@ impl MethodKind {
     }
 
     /// A second factor of sign-in: whoever has one needs two gates, so a reset never
-    /// gets around it.
+    /// gets around it. A passkey is not one: it signs in on its own, beside the password,
+    /// and a reset does not weaken it.
     pub fn is_sign_in_factor(self) -> bool {
         self == MethodKind::Authenticator
+    }
+
+    /// Needs JavaScript in the browser (WebAuthn): never offered to a page without it.
+    pub fn needs_script(self) -> bool {
+        self == MethodKind::Passkey
     }
 }
 
@@ -97,6 +107,7 @@ impl Default for OrgPolicy {
                 MethodKind::Sms,
                 MethodKind::Authenticator,
                 MethodKind::RecoveryCodes,
+                MethodKind::Passkey,
             ],
             methods_required: 1,
             questions_to_register: 3,

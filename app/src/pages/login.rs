@@ -1,6 +1,9 @@
 //! Sign in, with the way into recovery.
 use crate::api::auth::Login;
+use crate::api::passkeys::{begin_passkey_sign_in, finish_passkey_sign_in};
+use crate::components::passkey::{self, Ceremony};
 use crate::components::FormError;
+use crate::error::AppError;
 use crate::i18n::*;
 use crate::routes::{self, ids};
 use leptos::prelude::*;
@@ -10,7 +13,18 @@ use leptos_meta::Title;
 pub fn LoginPage() -> impl IntoView {
     let i18n = use_i18n();
     let login = ServerAction::<Login>::new();
-    let error = Signal::derive(move || login.value().get().and_then(Result::err));
+    let with_passkey = Action::new_local(|_: &()| sign_in_with_passkey());
+    // The latest attempt's error, whichever way it was made: each clears the other's.
+    let error = Signal::derive(move || {
+        let by_passkey = with_passkey.value().get().and_then(Result::err);
+        by_passkey.or_else(|| login.value().get().and_then(Result::err))
+    });
+    Effect::new(move |_| {
+        if login.pending().get() {
+            with_passkey.value().set(None);
+        }
+    });
+    let scripted = passkey::scripted();
     // After a failed sign-in without JavaScript the page is new: show the user ID again.
     // Read on the server, and carried to the browser so hydration sees the same value.
     let typed = SharedValue::new(|| {
@@ -61,8 +75,31 @@ pub fn LoginPage() -> impl IntoView {
                 {t!(i18n, login.submit)}
             </button>
         </ActionForm>
+        <Show when=move || scripted.get()>
+            <p class="or">{t!(i18n, login.or)}</p>
+            <button
+                id=ids::PASSKEY_SIGN_IN
+                type="button"
+                disabled=move || with_passkey.pending().get()
+                on:click=move |_| {
+                    login.value().set(None);
+                    with_passkey.dispatch_local(());
+                }
+            >
+                {t!(i18n, login.passkey)}
+            </button>
+        </Show>
         <p class="aside">
             <a id=ids::CANT_ACCESS href=routes::RECOVER>{t!(i18n, login.cant_access)}</a>
         </p>
     }
+}
+
+/// Asks the browser for a passkey of this site, signs in with it and goes on.
+async fn sign_in_with_passkey() -> Result<(), AppError> {
+    let start = begin_passkey_sign_in().await?;
+    let answer = passkey::run(Ceremony::Get, &start.options).await?;
+    let next = finish_passkey_sign_in(start.token, answer).await?;
+    passkey::go(&next);
+    Ok(())
 }

@@ -3,9 +3,11 @@
 //! an authenticator to scan, recovery codes to keep, questions to answer) are submodules.
 pub mod authenticator;
 pub mod codes;
+pub mod passkeys;
 pub mod questions;
 pub mod verify;
 
+use crate::api::passkeys::RemovePasskey;
 use crate::api::security::{
     security_info, AddEmail, AddPhone, BeginAuthenticator, ConfirmMethods, GenerateRecoveryCodes,
     MethodView, Reauthenticate, RemoveMethod, RemoveQuestions, RemoveRecoveryCodes, SecurityView,
@@ -56,7 +58,11 @@ pub fn SecurityPage() -> impl IntoView {
     let codes = ServerAction::<GenerateRecoveryCodes>::new();
     let remove_codes = ServerAction::<RemoveRecoveryCodes>::new();
     let remove_questions = ServerAction::<RemoveQuestions>::new();
+    let remove_passkey = ServerAction::<RemovePasskey>::new();
+    let passkey_error = RwSignal::new(None::<AppError>);
     let actions = Actions {
+        remove_passkey,
+        passkey_error,
         reauth,
         add_email,
         add_phone,
@@ -78,6 +84,7 @@ pub fn SecurityPage() -> impl IntoView {
                 codes.version().get(),
                 remove_codes.version().get(),
                 remove_questions.version().get(),
+                remove_passkey.version().get(),
             )
         },
         |_| security_info(),
@@ -91,6 +98,8 @@ pub fn SecurityPage() -> impl IntoView {
         error_of(codes),
         error_of(remove_codes),
         error_of(remove_questions),
+        error_of(remove_passkey),
+        passkey_error.into(),
     ]);
     let query = leptos_router::hooks::use_query_map();
     let done = move || query.with(|q| q.get("done"));
@@ -136,6 +145,9 @@ struct Actions {
     codes: ServerAction<GenerateRecoveryCodes>,
     remove_codes: ServerAction<RemoveRecoveryCodes>,
     remove_questions: ServerAction<RemoveQuestions>,
+    remove_passkey: ServerAction<RemovePasskey>,
+    /// What went wrong registering a passkey (in the browser or the server).
+    passkey_error: RwSignal<Option<AppError>>,
 }
 
 fn overview(i18n: leptos_i18n::I18nContext<Locale>, info: SecurityView, a: Actions) -> AnyView {
@@ -148,6 +160,8 @@ fn overview(i18n: leptos_i18n::I18nContext<Locale>, info: SecurityView, a: Actio
         codes,
         remove_codes,
         remove_questions,
+        remove_passkey,
+        passkey_error,
     } = a;
     let (required, usable) = (info.required, info.usable);
     let has_app = info
@@ -168,6 +182,8 @@ fn overview(i18n: leptos_i18n::I18nContext<Locale>, info: SecurityView, a: Actio
     let left = info.recovery_codes_left;
     let answered = info.questions_registered;
     let methods = info.methods.clone();
+    let passkeys = info.passkeys.clone();
+    let can_add_passkey = info.allows(MethodKind::Passkey) && info.passkeys_available;
     view! {
         <p class=status_class>{status}</p>
         <h2>{t!(i18n, security.registered)}</h2>
@@ -176,6 +192,7 @@ fn overview(i18n: leptos_i18n::I18nContext<Locale>, info: SecurityView, a: Actio
                 .into_iter()
                 .map(|m| method_item(i18n, m, recent, remove))
                 .collect_view()}
+            {passkeys::passkey_items(i18n, passkeys, recent, remove_passkey)}
             <Show when=move || { left > 0 }>
                 <li data-kind="recovery_codes">
                     <span class="kind">{t!(i18n, security.kind_codes)}</span>
@@ -258,6 +275,11 @@ fn overview(i18n: leptos_i18n::I18nContext<Locale>, info: SecurityView, a: Actio
                     " "
                     <span class="hint">{t!(i18n, security.questions_weaker)}</span>
                 </p>
+            })}
+            {can_add_passkey.then(|| view! {
+                <h3>{t!(i18n, security.passkeys_heading)}</h3>
+                <p class="hint">{t!(i18n, security.passkeys_intro)}</p>
+                <passkeys::AddPasskey error=passkey_error/>
             })}
         })}
     }

@@ -18,7 +18,9 @@ mod start;
 
 pub use finish::{freeze, set_password, user_setting_password};
 pub use flow::{clear_cookie, load, Loaded};
-pub use gates::{choose_method, gates, prove, questions_asked, resend, Gate, Proof};
+pub use gates::{
+    choose_method, gates, passkey_options, prove, questions_asked, resend, Gate, Proof,
+};
 pub use methods::Challenge;
 pub use start::{choose_purpose, start};
 

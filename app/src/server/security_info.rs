@@ -75,7 +75,7 @@ pub async fn recent_caller(state: &AppState) -> Result<Caller, AppError> {
     Ok(c)
 }
 
-fn require_allowed(c: &Caller, kind: MethodKind) -> Result<(), AppError> {
+pub fn require_allowed(c: &Caller, kind: MethodKind) -> Result<(), AppError> {
     if methods::allowed_methods(&c.org.policy, c.admin()).contains(&kind) {
         Ok(())
     } else {
@@ -110,6 +110,7 @@ pub async fn registered_since(
         recovery_codes: state.store.recovery_codes_left(user.id).await? > 0,
         questions: state.store.security_questions(user.id).await?.len()
             >= usize::from(policy_questions),
+        passkey: !state.store.passkeys(user.id).await?.is_empty(),
     };
     Ok((have, since))
 }
@@ -165,7 +166,7 @@ async fn notice_addresses(
 
 /// "Your security info changed: …" to every address of the user but `skip`, in the
 /// language the user is using; `phrase` says what changed, in that language.
-async fn notify_change(
+pub(crate) async fn notify_change(
     state: &AppState,
     user: &User,
     skip: Option<i64>,

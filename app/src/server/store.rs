@@ -12,6 +12,7 @@ pub mod insights;
 pub mod methods;
 pub mod orgs;
 pub mod outbox;
+pub mod passkeys;
 pub mod password_policy;
 pub mod pow;
 pub mod recovery;

@@ -11,5 +11,6 @@ pub fn name(locale: Locale, kind: MethodKind) -> String {
         MethodKind::Authenticator => td_string!(locale, security.kind_authenticator).to_string(),
         MethodKind::RecoveryCodes => td_string!(locale, security.kind_codes).to_string(),
         MethodKind::SecurityQuestions => td_string!(locale, security.kind_questions).to_string(),
+        MethodKind::Passkey => td_string!(locale, security.kind_passkey).to_string(),
     }
 }

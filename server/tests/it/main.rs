@@ -23,6 +23,7 @@ mod forms;
 mod headers;
 mod i18n;
 mod logs;
+mod passkeys;
 mod password_policy;
 mod pow;
 mod recovery;

@@ -18,6 +18,7 @@ pub async fn recovery_flow() -> Result<FlowView, AppError> {
             let gates = recovery::gates(&state, &loaded).await?;
             let challenge = loaded.flow.challenge.map(|kind| super::ChallengeView {
                 kind,
+                passkey_options: recovery::passkey_options(&loaded),
                 questions: recovery::questions_asked(&loaded)
                     .into_iter()
                     .map(|(key, custom_text)| QuestionChoice { key, custom_text })
@@ -147,7 +148,7 @@ pub async fn resend_recovery_code() -> Result<(), AppError> {
 }
 
 #[cfg(feature = "ssr")]
-fn done_or_page(state: crate::domain::recovery::State) -> &'static str {
+pub(crate) fn done_or_page(state: crate::domain::recovery::State) -> &'static str {
     if state == crate::domain::recovery::State::Done {
         // Only an unlock ends at a gate: a reset ends with the new password.
         crate::routes::RECOVER_DONE_UNLOCKED

@@ -1,12 +1,15 @@
 //! The verification gates: the registered methods shown masked, then the proof for the
 //! one chosen. One small form per method, so each works without JavaScript.
 use super::{error_of, flow_failed};
+use crate::api::passkeys::prove_passkey;
 use crate::api::recovery::verify::{
     recovery_flow, ChooseMethod, ProveAnswers, ProveCode, ResendRecoveryCode,
 };
 use crate::api::recovery::{ChallengeView, GateView};
+use crate::components::passkey::{self, Ceremony};
 use crate::components::FormError;
 use crate::domain::policy::MethodKind;
+use crate::error::AppError;
 use crate::i18n::*;
 use crate::pages::admin::policy::HelpDesk;
 use crate::pages::security::questions::question_text;
@@ -20,6 +23,17 @@ struct Actions {
     prove: ServerAction<ProveCode>,
     answers: ServerAction<ProveAnswers>,
     resend: ServerAction<ResendRecoveryCode>,
+    /// Answers the passkey challenge (its options) in the browser, then goes on.
+    passkey: Action<String, Result<(), AppError>>,
+    scripted: Signal<bool>,
+}
+
+/// The browser answers the challenge; the server checks it and names the next page.
+async fn prove_with_passkey(options: String) -> Result<(), AppError> {
+    let answer = passkey::run(Ceremony::Get, &options).await?;
+    let next = prove_passkey(answer).await?;
+    passkey::go(&next);
+    Ok(())
 }
 
 #[component]
@@ -30,12 +44,16 @@ pub fn RecoverVerifyPage() -> impl IntoView {
         prove: ServerAction::new(),
         answers: ServerAction::new(),
         resend: ServerAction::new(),
+        passkey: Action::new_local(|options: &String| prove_with_passkey(options.clone())),
+        scripted: passkey::scripted(),
     };
+    let passkey_error = Signal::derive(move || actions.passkey.value().get().and_then(Result::err));
     let errors = [
         error_of(actions.method),
         error_of(actions.prove),
         error_of(actions.answers),
         error_of(actions.resend),
+        passkey_error,
     ];
     let error = Signal::derive(move || errors.iter().find_map(|e| e.get()));
     // Only the latest step's error is shown: a new submission clears the others'.
@@ -44,6 +62,7 @@ pub fn RecoverVerifyPage() -> impl IntoView {
         actions.prove.pending(),
         actions.answers.pending(),
         actions.resend.pending(),
+        actions.passkey.pending(),
     ];
     Effect::new(move |_| {
         if let Some(active) = pending.iter().position(|p| p.get()) {
@@ -60,6 +79,9 @@ pub fn RecoverVerifyPage() -> impl IntoView {
                     clear.set(None);
                 }
             }
+            if active != 4 {
+                actions.passkey.value().set(None);
+            }
         }
     });
     let query = leptos_router::hooks::use_query_map();
@@ -73,6 +95,7 @@ pub fn RecoverVerifyPage() -> impl IntoView {
                 actions.prove.version().get(),
                 actions.answers.version().get(),
                 actions.resend.version().get(),
+                actions.passkey.version().get(),
                 choosing(),
             )
         },
@@ -113,6 +136,10 @@ pub fn RecoverVerifyPage() -> impl IntoView {
 
 fn gate_list(actions: Actions, gates: Vec<GateView>) -> AnyView {
     let i18n = use_i18n();
+    let scripted = actions.scripted;
+    // Passkeys need JavaScript: without it their gate is not offered, and a flow with no
+    // other gate says so.
+    let only_passkeys = !gates.is_empty() && gates.iter().all(|g| g.kind.needs_script());
     let items = gates
         .into_iter()
         .map(|g| {
@@ -162,6 +189,20 @@ fn gate_list(actions: Actions, gates: Vec<GateView>) -> AnyView {
                     .into_any()
                 }
             };
+            if g.kind.needs_script() {
+                let label = t_string!(i18n, recover.method_passkey);
+                return view! {
+                    <Show when=move || scripted.get()>
+                        <li data-kind=kind_attr(g.kind)>
+                            <ActionForm action=actions.method attr:class="stack">
+                                <input type="hidden" name="option" value=index/>
+                                <button type="submit" id=format!("gate-choose-{index}")>{label}</button>
+                            </ActionForm>
+                        </li>
+                    </Show>
+                }
+                .into_any();
+            }
             view! {
                 <li data-kind=kind_attr(g.kind)>
                     <ActionForm action=actions.method attr:class="stack">
@@ -170,11 +211,15 @@ fn gate_list(actions: Actions, gates: Vec<GateView>) -> AnyView {
                     </ActionForm>
                 </li>
             }
+            .into_any()
         })
         .collect_view();
     view! {
         <p>{t!(i18n, recover.choose_intro)}</p>
         <ul id=ids::GATE_LIST class="gates">{items}</ul>
+        <Show when=move || only_passkeys && !scripted.get()>
+            <p class="notice warn">{t!(i18n, recover.passkey_needs_script)}</p>
+        </Show>
     }
     .into_any()
 }
@@ -186,6 +231,7 @@ fn kind_attr(kind: MethodKind) -> &'static str {
         MethodKind::Authenticator => "authenticator",
         MethodKind::RecoveryCodes => "recovery_codes",
         MethodKind::SecurityQuestions => "security_questions",
+        MethodKind::Passkey => "passkey",
     }
 }
 
@@ -197,6 +243,33 @@ fn challenge(actions: Actions, c: ChallengeView) -> AnyView {
         </p>
     };
     let body = match c.kind {
+        MethodKind::Passkey => {
+            let options = c.passkey_options.unwrap_or_default();
+            let scripted = actions.scripted;
+            view! {
+                <p>{t!(i18n, recover.passkey_intro)}</p>
+                <Show
+                    when=move || scripted.get()
+                    fallback=move || view! { <p class="notice warn">{t!(i18n, recover.passkey_needs_script)}</p> }
+                >
+                    <button
+                        id=ids::RECOVER_PASSKEY
+                        type="button"
+                        class="primary"
+                        disabled=move || actions.passkey.pending().get()
+                        on:click={
+                            let options = options.clone();
+                            move |_| {
+                                actions.passkey.dispatch_local(options.clone());
+                            }
+                        }
+                    >
+                        {t!(i18n, recover.passkey_submit)}
+                    </button>
+                </Show>
+            }
+            .into_any()
+        }
         MethodKind::SecurityQuestions => {
             let fields = c
                 .questions

@@ -111,7 +111,22 @@ fn challenge_of(row: &FlowRow, kind: MethodKind) -> Option<Challenge> {
                 .map(str::to_owned)
                 .collect(),
         },
+        MethodKind::Passkey => {
+            let stored: StoredPasskey =
+                serde_json::from_str(row.challenge_state.as_deref()?).ok()?;
+            Challenge::Passkey {
+                options: stored.options,
+                state: stored.state,
+            }
+        }
     })
+}
+
+/// A passkey challenge as `challenge_state` holds it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredPasskey {
+    options: String,
+    state: Option<String>,
 }
 
 /// `row` with `challenge` in its stored form (none: cleared); the only place that
@@ -125,6 +140,14 @@ pub(super) fn with_challenge(row: &FlowRow, challenge: Option<&Challenge>) -> Fl
     };
     row.questions = match challenge {
         Some(Challenge::Questions { keys }) => Some(keys.join(",")),
+        _ => None,
+    };
+    row.challenge_state = match challenge {
+        Some(Challenge::Passkey { options, state }) => serde_json::to_string(&StoredPasskey {
+            options: options.clone(),
+            state: state.clone(),
+        })
+        .ok(),
         _ => None,
     };
     row

@@ -34,6 +34,8 @@ pub struct Gate {
 pub enum Proof<'a> {
     Code(&'a str),
     Answers(&'a [SecretString]),
+    /// The browser's answer to a passkey challenge (`PublicKeyCredential` JSON).
+    Passkey(&'a str),
 }
 
 /// The account's gates that its policy allows for recovery, in the order recovery lists
@@ -221,6 +223,15 @@ pub async fn prove(
             }
             Err(error)
         }
+    }
+}
+
+/// The options of the flow's passkey challenge, for the browser; `None` unless a
+/// passkey is the chosen gate.
+pub fn passkey_options(loaded: &Loaded) -> Option<String> {
+    match &loaded.challenge {
+        Some(methods::Challenge::Passkey { options, .. }) => Some(options.clone()),
+        _ => None,
     }
 }
 

@@ -5,6 +5,7 @@
 //! [`MethodKind`] to its module. How to add one: `docs/adding-a-method.md`.
 mod authenticator;
 mod code;
+mod passkey;
 mod questions;
 mod recovery_codes;
 
@@ -45,6 +46,12 @@ pub enum Challenge {
     Questions {
         keys: Vec<String>,
     },
+    /// A passkey's: the options the browser gets (JSON) and the ceremony state that
+    /// checks its answer (`None` for a decoy).
+    Passkey {
+        options: String,
+        state: Option<String>,
+    },
 }
 
 impl Challenge {
@@ -54,7 +61,9 @@ impl Challenge {
             Challenge::Code { method_id, .. } | Challenge::Authenticator { method_id } => {
                 *method_id
             }
-            Challenge::RecoveryCode | Challenge::Questions { .. } => None,
+            Challenge::RecoveryCode | Challenge::Questions { .. } | Challenge::Passkey { .. } => {
+                None
+            }
         }
     }
 }
@@ -130,5 +139,6 @@ pub(super) fn of(kind: MethodKind) -> &'static dyn Method {
         MethodKind::Authenticator => &authenticator::Authenticator,
         MethodKind::RecoveryCodes => &recovery_codes::RecoveryCodes,
         MethodKind::SecurityQuestions => &questions::Questions,
+        MethodKind::Passkey => &passkey::Passkey,
     }
 }

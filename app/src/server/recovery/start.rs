@@ -107,6 +107,7 @@ pub async fn start(
         challenge_method_id: None,
         challenge_destination: None,
         questions: None,
+        challenge_state: None,
         ip: meta.ip.clone(),
         version: 0,
         created_at: now,

@@ -36,6 +36,8 @@ pub struct Registration {
     pub recovery_codes: bool,
     /// How many security questions it answered.
     pub questions: usize,
+    /// At least one passkey.
+    pub passkeys: bool,
 }
 
 /// The gates an account offers, in the order recovery lists them, and how many it must
@@ -60,6 +62,9 @@ pub fn recoverable(policy: &OrgPolicy, r: &Registration) -> Option<(Vec<MethodKi
     {
         gates.push(MethodKind::SecurityQuestions);
     }
+    if r.passkeys && allowed.contains(&MethodKind::Passkey) {
+        gates.push(MethodKind::Passkey);
+    }
     let required = gates_to_pass(policy, r.admin, r.frozen, &gates)?;
     Some((gates, required))
 }
@@ -75,6 +80,7 @@ pub struct Account {
     pub methods: Vec<(ContactKind, String)>,
     /// The keys of the questions it answered.
     pub questions: Vec<String>,
+    pub passkeys: bool,
 }
 
 impl std::fmt::Debug for Account {
@@ -126,6 +132,7 @@ impl Population {
                 contacts: a.methods.iter().map(|(k, _)| contact_kind(*k)).collect(),
                 recovery_codes: a.recovery_codes_left > 0,
                 questions: a.questions.len(),
+                passkeys: a.passkeys,
             };
             let Some((gates, required)) = recoverable(policy, &registration) else {
                 continue;
@@ -250,6 +257,7 @@ struct UserRow {
     role: String,
     frozen_at: Option<i64>,
     codes_left: i64,
+    passkeys: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -323,7 +331,8 @@ impl Store {
         let users: Vec<UserRow> = sqlx::query_as(
             "SELECT u.id, u.role, u.frozen_at, \
              (SELECT COUNT(*) FROM recovery_codes c \
-              WHERE c.user_id = u.id AND c.used_at IS NULL) AS codes_left \
+              WHERE c.user_id = u.id AND c.used_at IS NULL) AS codes_left, \
+             (SELECT COUNT(*) FROM passkeys p WHERE p.user_id = u.id) AS passkeys \
              FROM users u WHERE u.org_id = $1 AND u.status = 'active' ORDER BY u.id",
         )
         .bind(org_id)
@@ -352,6 +361,7 @@ impl Store {
                         admin: u.role == super::Role::GlobalAdmin.as_str(),
                         frozen: u.frozen_at.is_some(),
                         recovery_codes_left: u.codes_left,
+                        passkeys: u.passkeys > 0,
                         methods: Vec::new(),
                         questions: Vec::new(),
                     },
@@ -383,6 +393,7 @@ mod tests {
         Account {
             admin: false,
             frozen: false,
+            passkeys: false,
             recovery_codes_left: codes,
             methods: methods.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
             questions: (1..=questions).map(|n| format!("q{n:02}")).collect(),
@@ -401,6 +412,7 @@ mod tests {
         let r = Registration {
             admin: false,
             frozen: false,
+            passkeys: false,
             contacts: vec![Sms, Email],
             recovery_codes: true,
             questions: 3,

@@ -148,7 +148,7 @@ async fn apply(tx: &mut Transaction<'_, Any>, e: &Effects<'_>, now: i64) -> Resu
 
 /// Commits a change and its effects if its conditional update hit exactly one row; else
 /// rolls it back: someone else got there first, or it was not theirs to change.
-async fn commit_if_one(
+pub(super) async fn commit_if_one(
     mut tx: Transaction<'_, Any>,
     rows: u64,
     effects: &Effects<'_>,

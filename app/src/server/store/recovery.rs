@@ -25,6 +25,9 @@ pub struct FlowRow {
     /// ([`crate::server::recovery::sending::Destination`]), whether it matched or not.
     pub challenge_destination: Option<String>,
     pub questions: Option<String>,
+    /// A passkey gate's challenge (options for the browser, state to check the answer),
+    /// as JSON.
+    pub challenge_state: Option<String>,
     pub ip: String,
     pub version: i64,
     pub created_at: i64,
@@ -43,7 +46,7 @@ impl std::fmt::Debug for FlowRow {
 }
 
 const FLOW_COLUMNS: &str = "id, user_id, org_id, subject_mac, state, purpose, required, passed, \
-    challenge, challenge_method_id, challenge_destination, questions, ip, version, created_at, expires_at";
+    challenge, challenge_method_id, challenge_destination, questions, challenge_state, ip, version, created_at, expires_at";
 
 fn flow_from_row(row: &sqlx::any::AnyRow) -> Result<FlowRow, sqlx::Error> {
     Ok(FlowRow {
@@ -59,6 +62,7 @@ fn flow_from_row(row: &sqlx::any::AnyRow) -> Result<FlowRow, sqlx::Error> {
         challenge_method_id: row.try_get("challenge_method_id")?,
         challenge_destination: row.try_get("challenge_destination")?,
         questions: row.try_get("questions")?,
+        challenge_state: row.try_get("challenge_state")?,
         ip: row.try_get("ip")?,
         version: row.try_get("version")?,
         created_at: row.try_get("created_at")?,
@@ -138,7 +142,8 @@ impl Store {
         let done = sqlx::query(
             "UPDATE recovery_flows SET state = $1, purpose = $2, passed = $3, challenge = $4, \
              challenge_method_id = $5, questions = $6, ended_at = $7, version = version + 1, \
-             challenge_destination = $10 WHERE id = $8 AND version = $9 AND ended_at IS NULL",
+             challenge_destination = $10, challenge_state = $11 \
+             WHERE id = $8 AND version = $9 AND ended_at IS NULL",
         )
         .bind(&flow.state)
         .bind(flow.purpose.as_deref())
@@ -150,6 +155,7 @@ impl Store {
         .bind(flow.id)
         .bind(flow.version)
         .bind(flow.challenge_destination.as_deref())
+        .bind(flow.challenge_state.as_deref())
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() != 1 {
@@ -259,7 +265,7 @@ impl Store {
         let mut tx = self.write_tx().await?;
         let moved = sqlx::query(
             "UPDATE recovery_flows SET state = $1, passed = $2, challenge = NULL, \
-             challenge_method_id = NULL, ended_at = $3, version = version + 1 \
+             challenge_method_id = NULL, challenge_state = NULL, ended_at = $3, version = version + 1 \
              WHERE id = $4 AND version = $5 AND ended_at IS NULL",
         )
         .bind(&flow.state)

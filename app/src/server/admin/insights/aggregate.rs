@@ -32,7 +32,7 @@ pub fn iso_day(day: i64) -> String {
     full.get(..10).unwrap_or(&full).to_owned()
 }
 
-pub const METHOD_ORDER: [MethodKind; 5] = MethodKind::ALL;
+pub const METHOD_ORDER: [MethodKind; 6] = MethodKind::ALL;
 
 #[derive(Default)]
 struct Track {

@@ -6,7 +6,8 @@ use crate::server::keys::Keys;
 use crate::server::store::decoy_population::{recoverable, Population, Registration, HIDDEN};
 use std::collections::{BTreeMap, BTreeSet};
 use MethodKind::{
-    Authenticator as A, Email as E, RecoveryCodes as C, SecurityQuestions as Q, Sms as S,
+    Authenticator as A, Email as E, Passkey as P, RecoveryCodes as C, SecurityQuestions as Q,
+    Sms as S,
 };
 
 /// Pseudo-count of each prior: an organisation with this many accounts is drawn half from
@@ -251,6 +252,7 @@ impl Model {
                     } else {
                         0
                     },
+                    passkeys: false,
                 };
                 recoverable(policy, &registration).map(|shape| (shape, m.weight))
             });
@@ -390,7 +392,7 @@ impl Model {
                 let last_two = d.number(&format!("phone-digits:{i}")) % 100;
                 format!("{country} {HIDDEN} {HIDDEN} ••{last_two:02}")
             }
-            A | C | Q => String::new(),
+            A | C | Q | P => String::new(),
         }
     }
 }
@@ -508,6 +510,7 @@ mod tests {
                 Account {
                     admin: i % 50 == 0,
                     frozen: false,
+                    passkeys: false,
                     recovery_codes_left: i64::from(i % 4 == 0),
                     methods,
                     questions: if i % 2 == 0 {
@@ -594,6 +597,7 @@ mod tests {
             E | S | A => 0,
             C => 1,
             Q => 2,
+            P => 3,
         };
         assert!(
             kinds.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])),
@@ -699,6 +703,7 @@ mod tests {
                     &Registration {
                         admin: m.admin,
                         frozen: false,
+                        passkeys: false,
                         contacts: m.contacts.to_vec(),
                         recovery_codes: m.codes,
                         questions: 0,
@@ -739,6 +744,7 @@ mod tests {
         accounts.push(Account {
             admin: false,
             frozen: false,
+            passkeys: false,
             recovery_codes_left: 0,
             methods: vec![
                 (ContactKind::Email, "zz@yandex.ru".into()),
@@ -805,6 +811,7 @@ mod tests {
             .map(|i| Account {
                 admin: false,
                 frozen: false,
+                passkeys: false,
                 recovery_codes_left: i64::from(i % 3 == 0),
                 methods: vec![(
                     ContactKind::Email,
@@ -823,6 +830,7 @@ mod tests {
         accounts.push(Account {
             admin: false,
             frozen: false,
+            passkeys: false,
             recovery_codes_left: 0,
             methods: vec![(ContactKind::Email, "a@0x.aa".into())],
             questions: Vec::new(),

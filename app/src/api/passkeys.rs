@@ -1,0 +1,142 @@
+//! Passkeys: registering one (security info), signing in with one, and answering a
+//! recovery gate with one. A ceremony has two calls: `…_begin` gives the browser its
+//! options and a token, `…_finish` takes the browser's answer with the token. They are
+//! called by the page's code only: passkeys need JavaScript, and without it the pages
+//! don't offer them.
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A ceremony's first half: the options for `navigator.credentials` (the JSON that
+/// `PublicKeyCredential.parse…OptionsFromJSON` reads) and the token that finishes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyStart {
+    pub token: String,
+    pub options: String,
+}
+
+/// One registered passkey, as the security-info page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyView {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+#[cfg(feature = "ssr")]
+fn started(s: crate::server::passkey::Started) -> PasskeyStart {
+    PasskeyStart {
+        token: s.token,
+        options: s.options,
+    }
+}
+
+#[server(prefix = "/api", endpoint = "security/passkey/begin")]
+pub async fn begin_passkey_registration() -> Result<PasskeyStart, AppError> {
+    use crate::server::{app_state, passkey, security_info as si};
+    crate::api::answer::with_status(
+        async move {
+            let state = app_state()?;
+            let c = si::recent_caller(&state).await?;
+            si::require_allowed(&c, crate::domain::policy::MethodKind::Passkey)?;
+            Ok(started(passkey::begin_registration(&state, &c).await?))
+        }
+        .await,
+    )
+}
+
+/// Stores the new passkey under `name` once the browser's `response` verifies.
+#[server(prefix = "/api", endpoint = "security/passkey/finish")]
+pub async fn finish_passkey_registration(
+    token: String,
+    name: String,
+    response: String,
+) -> Result<(), AppError> {
+    use crate::server::{app_state, passkey, security_info as si};
+    crate::api::answer::with_status(
+        async move {
+            let state = app_state()?;
+            let c = si::recent_caller(&state).await?;
+            si::require_allowed(&c, crate::domain::policy::MethodKind::Passkey)?;
+            passkey::finish_registration(&state, &c, &token, &name, &response).await
+        }
+        .await,
+    )
+}
+
+/// Removes a passkey: a plain form, like every other removal.
+#[server(prefix = "/api", endpoint = "security/passkey/remove")]
+pub async fn remove_passkey(passkey: i64) -> Result<(), AppError> {
+    use crate::server::{app_state, passkey as pk, security_info as si};
+    crate::api::answer::with_status(
+        async move {
+            let state = app_state()?;
+            let c = si::recent_caller(&state).await?;
+            pk::remove(&state, &c, passkey).await?;
+            leptos_axum::redirect(crate::routes::SECURITY_DONE_REMOVED);
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "auth/passkey/begin")]
+pub async fn begin_passkey_sign_in() -> Result<PasskeyStart, AppError> {
+    use crate::server::{app_state, passkey};
+    crate::api::answer::with_status(
+        async move {
+            let state = app_state()?;
+            Ok(started(passkey::begin_sign_in(&state).await?))
+        }
+        .await,
+    )
+}
+
+/// Signs in with the passkey the browser answered with; on success sets the session
+/// cookie and answers with the page to go to.
+#[server(prefix = "/api", endpoint = "auth/passkey/finish")]
+pub async fn finish_passkey_sign_in(token: String, response: String) -> Result<String, AppError> {
+    use crate::server::{app_state, passkey, request, session};
+    crate::api::answer::with_status(
+        async move {
+            let state = app_state()?;
+            let parts = request::current_parts().ok_or(AppError::Internal)?;
+            let meta = request::RequestMeta::from_parts(&parts);
+            let signed_in = passkey::finish_sign_in(&state, &token, &response, &meta).await?;
+            let secure = state.settings.secure_cookies();
+            request::set_cookie(&session::set_cookie(&signed_in.token, secure))?;
+            request::set_cookie(session::CLEAR_TYPED_USER_ID)?;
+            let next =
+                crate::server::security_info::after_signin_path(&state, &signed_in.user).await?;
+            Ok(next.to_owned())
+        }
+        .await,
+    )
+}
+
+/// The browser's answer to the recovery flow's passkey challenge; answers with the page
+/// of the flow's next step.
+#[server(prefix = "/api", endpoint = "recovery/passkey")]
+pub async fn prove_passkey(response: String) -> Result<String, AppError> {
+    use crate::server::recovery::{deadline, limits::Step};
+    use crate::server::{app_state, recovery, request};
+    crate::api::answer::with_status(
+        deadline::within(Step::Prove, async move {
+            let state = app_state()?;
+            let parts = request::current_parts().ok_or(AppError::Internal)?;
+            let meta = request::RequestMeta::from_parts(&parts);
+            let locale = leptos_i18n::locale::resolve_locale();
+            let next = recovery::prove(
+                &state,
+                &parts,
+                recovery::Proof::Passkey(&response),
+                locale,
+                &meta,
+            )
+            .await?;
+            Ok(crate::api::recovery::verify::done_or_page(next).to_owned())
+        })
+        .await,
+    )
+}
