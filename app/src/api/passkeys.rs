@@ -119,23 +119,11 @@ pub async fn finish_passkey_sign_in(token: String, response: String) -> Result<S
 /// of the flow's next step.
 #[server(prefix = "/api", endpoint = "recovery/passkey")]
 pub async fn prove_passkey(response: String) -> Result<String, AppError> {
-    use crate::server::recovery::{deadline, limits::Step};
-    use crate::server::{app_state, recovery, request};
+    use crate::server::recovery::{self, deadline, limits::Step};
     crate::api::answer::with_status(
         deadline::within(Step::Prove, async move {
-            let state = app_state()?;
-            let parts = request::current_parts().ok_or(AppError::Internal)?;
-            let meta = request::RequestMeta::from_parts(&parts);
-            let locale = leptos_i18n::locale::resolve_locale();
-            let next = recovery::prove(
-                &state,
-                &parts,
-                recovery::Proof::Passkey(&response),
-                locale,
-                &meta,
-            )
-            .await?;
-            Ok(crate::api::recovery::verify::done_or_page(next).to_owned())
+            let page = crate::api::recovery::verify::prove(recovery::Proof::Passkey(&response));
+            Ok(page.await?.to_owned())
         })
         .await,
     )

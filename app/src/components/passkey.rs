@@ -1,17 +1,16 @@
 //! The browser's half of a passkey ceremony, from the wasm: the server's options go
 //! through `PublicKeyCredential.parse…OptionsFromJSON` to `navigator.credentials`, and
 //! the credential comes back as its JSON (`toJSON`) for the server to check. Nothing of
-//! it runs without JavaScript, so the pages offer passkeys only once [`scripted`].
+//! it runs without JavaScript, so the pages show passkey controls only once the page's
+//! code runs: they carry [`SCRIPTED_ONLY`], which the stylesheet hides until the body is
+//! marked hydrated (`shell::App`), and the notices for a page without JavaScript carry
+//! `unscripted-only`, hidden from then on. A class costs the wasm nothing; a reactive
+//! `Show` per control cost it kilobytes. Only for pages in the main wasm: a lazy route
+//! hydrates after the body is marked, so its controls need their own signal.
 use crate::error::AppError;
-use leptos::prelude::*;
 
-/// True once the page's code runs in the browser (after hydration); false in the HTML
-/// the server sends, so a page without JavaScript never shows a passkey control.
-pub fn scripted() -> Signal<bool> {
-    let on = RwSignal::new(false);
-    Effect::new(move |_| on.set(true));
-    on.into()
-}
+/// The class of what works only with JavaScript: hidden until the page is hydrated.
+pub const SCRIPTED_ONLY: &str = "scripted-only";
 
 /// Which ceremony: register a new passkey, or answer with one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

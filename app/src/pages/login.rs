@@ -1,7 +1,7 @@
 //! Sign in, with the way into recovery.
 use crate::api::auth::Login;
 use crate::api::passkeys::{begin_passkey_sign_in, finish_passkey_sign_in};
-use crate::components::passkey::{self, Ceremony};
+use crate::components::passkey::{self, Ceremony, SCRIPTED_ONLY};
 use crate::components::FormError;
 use crate::error::AppError;
 use crate::i18n::*;
@@ -24,7 +24,6 @@ pub fn LoginPage() -> impl IntoView {
             with_passkey.value().set(None);
         }
     });
-    let scripted = passkey::scripted();
     // After a failed sign-in without JavaScript the page is new: show the user ID again.
     // Read on the server, and carried to the browser so hydration sees the same value.
     let typed = SharedValue::new(|| {
@@ -75,7 +74,7 @@ pub fn LoginPage() -> impl IntoView {
                 {t!(i18n, login.submit)}
             </button>
         </ActionForm>
-        <Show when=move || scripted.get()>
+        <div class=SCRIPTED_ONLY>
             <p class="or">{t!(i18n, login.or)}</p>
             <button
                 id=ids::PASSKEY_SIGN_IN
@@ -88,14 +87,17 @@ pub fn LoginPage() -> impl IntoView {
             >
                 {t!(i18n, login.passkey)}
             </button>
-        </Show>
+        </div>
         <p class="aside">
             <a id=ids::CANT_ACCESS href=routes::RECOVER>{t!(i18n, login.cant_access)}</a>
         </p>
     }
 }
 
-/// Asks the browser for a passkey of this site, signs in with it and goes on.
+/// Asks the browser for a passkey of this site, signs in with it and goes on. Lazy: the
+/// ceremony and its server calls are a chunk of their own, loaded on the first click, so
+/// the sign-in page's first load does not carry them.
+#[lazy]
 async fn sign_in_with_passkey() -> Result<(), AppError> {
     let start = begin_passkey_sign_in().await?;
     let answer = passkey::run(Ceremony::Get, &start.options).await?;

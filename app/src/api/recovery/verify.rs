@@ -69,23 +69,11 @@ pub async fn choose_method(option: usize, typed: Option<String>) -> Result<(), A
 /// A code: from the mail or text message, the authenticator app, or a recovery code.
 #[server(prefix = "/api", endpoint = "recovery/prove")]
 pub async fn prove_code(code: SecretString) -> Result<(), AppError> {
-    use crate::server::recovery::{deadline, limits::Step};
-    use crate::server::{app_state, recovery, request};
+    use crate::server::recovery::{self, deadline, limits::Step};
     crate::api::answer::with_status(
         deadline::within(Step::Prove, async move {
-            let state = app_state()?;
-            let parts = request::current_parts().ok_or(AppError::Internal)?;
-            let meta = request::RequestMeta::from_parts(&parts);
-            let locale = leptos_i18n::locale::resolve_locale();
-            let next = recovery::prove(
-                &state,
-                &parts,
-                recovery::Proof::Code(code.expose()),
-                locale,
-                &meta,
-            )
-            .await?;
-            leptos_axum::redirect(done_or_page(next));
+            let page = prove(recovery::Proof::Code(code.expose())).await?;
+            leptos_axum::redirect(page);
             Ok(())
         })
         .await,
@@ -101,27 +89,15 @@ pub async fn prove_answers(
     answer_4: Option<SecretString>,
     answer_5: Option<SecretString>,
 ) -> Result<(), AppError> {
-    use crate::server::recovery::{deadline, limits::Step};
-    use crate::server::{app_state, recovery, request};
+    use crate::server::recovery::{self, deadline, limits::Step};
     crate::api::answer::with_status(
         deadline::within(Step::Prove, async move {
-            let state = app_state()?;
-            let parts = request::current_parts().ok_or(AppError::Internal)?;
-            let meta = request::RequestMeta::from_parts(&parts);
-            let locale = leptos_i18n::locale::resolve_locale();
             let answers: Vec<SecretString> = [answer_1, answer_2, answer_3, answer_4, answer_5]
                 .into_iter()
                 .flatten()
                 .collect();
-            let next = recovery::prove(
-                &state,
-                &parts,
-                recovery::Proof::Answers(&answers),
-                locale,
-                &meta,
-            )
-            .await?;
-            leptos_axum::redirect(done_or_page(next));
+            let page = prove(recovery::Proof::Answers(&answers)).await?;
+            leptos_axum::redirect(page);
             Ok(())
         })
         .await,
@@ -147,8 +123,22 @@ pub async fn resend_recovery_code() -> Result<(), AppError> {
     )
 }
 
+/// Checks this request's proof against its flow; the page of the flow's next step.
 #[cfg(feature = "ssr")]
-pub(crate) fn done_or_page(state: crate::domain::recovery::State) -> &'static str {
+pub(crate) async fn prove(
+    proof: crate::server::recovery::Proof<'_>,
+) -> Result<&'static str, AppError> {
+    use crate::server::{app_state, recovery, request};
+    let state = app_state()?;
+    let parts = request::current_parts().ok_or(AppError::Internal)?;
+    let meta = request::RequestMeta::from_parts(&parts);
+    let locale = leptos_i18n::locale::resolve_locale();
+    let next = recovery::prove(&state, &parts, proof, locale, &meta).await?;
+    Ok(done_or_page(next))
+}
+
+#[cfg(feature = "ssr")]
+fn done_or_page(state: crate::domain::recovery::State) -> &'static str {
     if state == crate::domain::recovery::State::Done {
         // Only an unlock ends at a gate: a reset ends with the new password.
         crate::routes::RECOVER_DONE_UNLOCKED

@@ -6,7 +6,7 @@ use crate::api::recovery::verify::{
     recovery_flow, ChooseMethod, ProveAnswers, ProveCode, ResendRecoveryCode,
 };
 use crate::api::recovery::{ChallengeView, GateView};
-use crate::components::passkey::{self, Ceremony};
+use crate::components::passkey::{self, Ceremony, SCRIPTED_ONLY};
 use crate::components::FormError;
 use crate::domain::policy::MethodKind;
 use crate::error::AppError;
@@ -25,10 +25,11 @@ struct Actions {
     resend: ServerAction<ResendRecoveryCode>,
     /// Answers the passkey challenge (its options) in the browser, then goes on.
     passkey: Action<String, Result<(), AppError>>,
-    scripted: Signal<bool>,
 }
 
 /// The browser answers the challenge; the server checks it and names the next page.
+/// Lazy, like the sign-in page's: loaded on the first click.
+#[lazy]
 async fn prove_with_passkey(options: String) -> Result<(), AppError> {
     let answer = passkey::run(Ceremony::Get, &options).await?;
     let next = prove_passkey(answer).await?;
@@ -45,7 +46,6 @@ pub fn RecoverVerifyPage() -> impl IntoView {
         answers: ServerAction::new(),
         resend: ServerAction::new(),
         passkey: Action::new_local(|options: &String| prove_with_passkey(options.clone())),
-        scripted: passkey::scripted(),
     };
     let passkey_error = Signal::derive(move || actions.passkey.value().get().and_then(Result::err));
     let errors = [
@@ -136,9 +136,8 @@ pub fn RecoverVerifyPage() -> impl IntoView {
 
 fn gate_list(actions: Actions, gates: Vec<GateView>) -> AnyView {
     let i18n = use_i18n();
-    let scripted = actions.scripted;
-    // Passkeys need JavaScript: without it their gate is not offered, and a flow with no
-    // other gate says so.
+    // Passkeys need JavaScript: without it their gate is not shown (`scripted-only`), and
+    // a flow with no other gate says so.
     let only_passkeys = !gates.is_empty() && gates.iter().all(|g| g.kind.needs_script());
     let items = gates
         .into_iter()
@@ -181,6 +180,7 @@ fn gate_list(actions: Actions, gates: Vec<GateView>) -> AnyView {
                     let label = match kind {
                         MethodKind::Authenticator => t_string!(i18n, recover.method_authenticator),
                         MethodKind::RecoveryCodes => t_string!(i18n, recover.method_recovery_codes),
+                        MethodKind::Passkey => t_string!(i18n, recover.method_passkey),
                         _ => t_string!(i18n, recover.method_questions),
                     };
                     view! {
@@ -189,37 +189,22 @@ fn gate_list(actions: Actions, gates: Vec<GateView>) -> AnyView {
                     .into_any()
                 }
             };
-            if g.kind.needs_script() {
-                let label = t_string!(i18n, recover.method_passkey);
-                return view! {
-                    <Show when=move || scripted.get()>
-                        <li data-kind=kind_attr(g.kind)>
-                            <ActionForm action=actions.method attr:class="stack">
-                                <input type="hidden" name="option" value=index/>
-                                <button type="submit" id=format!("gate-choose-{index}")>{label}</button>
-                            </ActionForm>
-                        </li>
-                    </Show>
-                }
-                .into_any();
-            }
             view! {
-                <li data-kind=kind_attr(g.kind)>
+                <li data-kind=kind_attr(g.kind) class=if g.kind.needs_script() { SCRIPTED_ONLY } else { "" }>
                     <ActionForm action=actions.method attr:class="stack">
                         <input type="hidden" name="option" value=index/>
                         {fields}
                     </ActionForm>
                 </li>
             }
-            .into_any()
         })
         .collect_view();
     view! {
         <p>{t!(i18n, recover.choose_intro)}</p>
         <ul id=ids::GATE_LIST class="gates">{items}</ul>
-        <Show when=move || only_passkeys && !scripted.get()>
-            <p class="notice warn">{t!(i18n, recover.passkey_needs_script)}</p>
-        </Show>
+        {only_passkeys.then(|| view! {
+            <p class="notice warn unscripted-only">{t!(i18n, recover.passkey_needs_script)}</p>
+        })}
     }
     .into_any()
 }
@@ -245,28 +230,20 @@ fn challenge(actions: Actions, c: ChallengeView) -> AnyView {
     let body = match c.kind {
         MethodKind::Passkey => {
             let options = c.passkey_options.unwrap_or_default();
-            let scripted = actions.scripted;
             view! {
                 <p>{t!(i18n, recover.passkey_intro)}</p>
-                <Show
-                    when=move || scripted.get()
-                    fallback=move || view! { <p class="notice warn">{t!(i18n, recover.passkey_needs_script)}</p> }
+                <p class="notice warn unscripted-only">{t!(i18n, recover.passkey_needs_script)}</p>
+                <button
+                    id=ids::RECOVER_PASSKEY
+                    type="button"
+                    class="primary scripted-only"
+                    disabled=move || actions.passkey.pending().get()
+                    on:click=move |_| {
+                        actions.passkey.dispatch_local(options.clone());
+                    }
                 >
-                    <button
-                        id=ids::RECOVER_PASSKEY
-                        type="button"
-                        class="primary"
-                        disabled=move || actions.passkey.pending().get()
-                        on:click={
-                            let options = options.clone();
-                            move |_| {
-                                actions.passkey.dispatch_local(options.clone());
-                            }
-                        }
-                    >
-                        {t!(i18n, recover.passkey_submit)}
-                    </button>
-                </Show>
+                    {t!(i18n, recover.passkey_submit)}
+                </button>
             }
             .into_any()
         }

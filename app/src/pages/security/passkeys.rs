@@ -49,7 +49,9 @@ pub fn passkey_items(
 }
 
 /// Registers a passkey named `name`: the server's options, the browser's dialog, the
-/// server's check; then the page again, with its notice.
+/// server's check; then the page again, with its notice. Lazy: loaded on the first
+/// submit, not with the security-info page.
+#[lazy]
 async fn register(name: String) -> Result<(), AppError> {
     crate::domain::passkeys::name(&name)?;
     let start = begin_passkey_registration().await?;
@@ -64,7 +66,10 @@ async fn register(name: String) -> Result<(), AppError> {
 #[component]
 pub fn AddPasskey(error: RwSignal<Option<AppError>>) -> impl IntoView {
     let i18n = use_i18n();
-    let scripted = passkey::scripted();
+    // Not the stylesheet's `scripted-only`: this page is a lazy route, hydrated after the
+    // body is marked, so the form shows only once its own handler is attached.
+    let scripted = RwSignal::new(false);
+    Effect::new(move |_| scripted.set(true));
     let name = RwSignal::new(String::new());
     let add = Action::new_local(|name: &String| register(name.clone()));
     Effect::new(move |_| {
@@ -73,36 +78,33 @@ pub fn AddPasskey(error: RwSignal<Option<AppError>>) -> impl IntoView {
         }
     });
     view! {
-        <Show
-            when=move || scripted.get()
-            fallback=move || view! { <p class="add-method hint">{t!(i18n, security.passkey_needs_script)}</p> }
+        <p class="add-method hint" hidden=move || scripted.get()>{t!(i18n, security.passkey_needs_script)}</p>
+        <form
+            class="stack add-method"
+            hidden=move || !scripted.get()
+            on:submit=move |ev| {
+                ev.prevent_default();
+                error.set(None);
+                add.dispatch_local(name.get_untracked());
+            }
         >
-            <form
-                class="stack add-method"
-                on:submit=move |ev| {
-                    ev.prevent_default();
-                    error.set(None);
-                    add.dispatch_local(name.get_untracked());
-                }
-            >
-                <div class="field">
-                    <label for=ids::PASSKEY_NAME>{t!(i18n, security.passkey_name)}</label>
-                    <input
-                        id=ids::PASSKEY_NAME
-                        name="name"
-                        type="text"
-                        autocomplete="off"
-                        required
-                        maxlength="60"
-                        aria-describedby="passkey-name-hint"
-                        bind:value=name
-                    />
-                    <p id="passkey-name-hint" class="hint">{t!(i18n, security.passkey_name_hint)}</p>
-                </div>
-                <button id=ids::ADD_PASSKEY type="submit" disabled=move || add.pending().get()>
-                    {t!(i18n, security.passkey_add)}
-                </button>
-            </form>
-        </Show>
+            <div class="field">
+                <label for=ids::PASSKEY_NAME>{t!(i18n, security.passkey_name)}</label>
+                <input
+                    id=ids::PASSKEY_NAME
+                    name="name"
+                    type="text"
+                    autocomplete="off"
+                    required
+                    maxlength="60"
+                    aria-describedby="passkey-name-hint"
+                    bind:value=name
+                />
+                <p id="passkey-name-hint" class="hint">{t!(i18n, security.passkey_name_hint)}</p>
+            </div>
+            <button id=ids::ADD_PASSKEY type="submit" disabled=move || add.pending().get()>
+                {t!(i18n, security.passkey_add)}
+            </button>
+        </form>
     }
 }
