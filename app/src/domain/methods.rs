@@ -19,7 +19,8 @@ pub struct Registered {
 }
 
 impl Registered {
-    fn has(&self, kind: MethodKind) -> bool {
+    /// Whether the account has `kind` registered, as these fields say.
+    pub fn has(&self, kind: MethodKind) -> bool {
         match kind {
             MethodKind::Email => self.email,
             MethodKind::Sms => self.sms,

@@ -28,6 +28,7 @@ crate::db_tests!(
     a_user_with_only_passkeys_recovers_with_one,
     an_administrator_needs_a_second_different_method,
     a_decoy_may_offer_a_passkey_that_never_verifies,
+    the_console_lists_a_passkey_as_a_method,
 );
 
 const ORIGIN: &str = "http://localhost:3000";
@@ -541,4 +542,19 @@ async fn a_decoy_may_offer_a_passkey_that_never_verifies(db: Db) {
         assert_eq!(error_code(&reply), "passkey_refused");
     }
     assert!(offered > 0, "no decoy offered a passkey in 30 flows");
+}
+
+/// The console's users page names a passkey among the account's methods, and counts an
+/// account with only a passkey as one that can recover (it listed no method before).
+async fn the_console_lists_a_passkey_as_a_method(db: Db) {
+    let t = portal(db).await;
+    user_with_passkey(&t, USER, Role::User).await;
+    t.user("admin@example.com", Role::GlobalAdmin, false).await;
+    let admin = t.sign_in("admin@example.com", PASSWORD).await;
+    let r = t.call("admin/users/list", &[], Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let view: app::api::admin::users::UsersView = serde_json::from_str(&r.body).unwrap();
+    let row = view.rows.iter().find(|r| r.email == USER).unwrap();
+    assert_eq!(row.methods, vec![app::domain::policy::MethodKind::Passkey]);
+    assert!(row.can_recover);
 }

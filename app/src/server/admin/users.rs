@@ -49,16 +49,10 @@ pub async fn list(
             org.policy.questions_to_register,
         )
         .await?;
-        let methods = [
-            (have.email, MethodKind::Email),
-            (have.sms, MethodKind::Sms),
-            (have.authenticator, MethodKind::Authenticator),
-            (have.recovery_codes, MethodKind::RecoveryCodes),
-            (have.questions, MethodKind::SecurityQuestions),
-        ]
-        .into_iter()
-        .filter_map(|(yes, kind)| yes.then_some(kind))
-        .collect();
+        let methods = MethodKind::ALL
+            .into_iter()
+            .filter(|kind| have.has(*kind))
+            .collect();
         rows.push(UserRow {
             id: user.id,
             can_recover: super::insights::can_recover(&org.policy, &user, &have),
