@@ -24,7 +24,12 @@ async function coldLoad(page: Page, path: string): Promise<Loaded[]> {
   await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
   const urls = new Map<string, { url: string; encoding?: string }>();
   const loaded: Loaded[] = [];
+  // Only what this load asks for: a request the previous page sent (a lazy chunk still
+  // arriving after a sign-in's navigation) may finish meanwhile, and counted once it did.
+  const sent = new Set<string>();
+  cdp.on("Network.requestWillBeSent", (e) => sent.add(e.requestId));
   cdp.on("Network.responseReceived", (e) => {
+    if (!sent.has(e.requestId)) return;
     const h = e.response.headers as Record<string, string>;
     const encoding = Object.entries(h).find(([k]) => k.toLowerCase() === "content-encoding")?.[1];
     urls.set(e.requestId, { url: e.response.url, encoding });

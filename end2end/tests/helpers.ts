@@ -70,6 +70,9 @@ export async function expectAccessible(page: Page) {
     target = copy;
   }
   try {
+    // A lazy route sets its title once its chunk has run: wait for it (a page that never
+    // gets one still fails here), so that axe does not see the moment between two titles.
+    await expect(target).toHaveTitle(/\S/);
     const results = await new AxeBuilder({ page: target }).analyze();
     expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(" | ")}`)).toEqual([]);
   } finally {
