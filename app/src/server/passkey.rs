@@ -14,6 +14,7 @@ use super::state::AppState;
 use super::store::methods::Effects;
 use super::store::passkeys::{Ceremony, PasskeyRow};
 use super::store::{StoreError, User, UserStatus};
+use crate::domain::policy::MethodKind;
 use crate::error::AppError;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -202,7 +203,7 @@ pub async fn finish_registration(
     })
     .await?;
     let mut event = audit::by_user(now, "method.add", SUCCESS, &c.meta, &c.user);
-    event.detail = "passkey".into();
+    event.detail = MethodKind::Passkey.as_str().into();
     let effects = Effects {
         messages: &notices,
         audit: &event,
@@ -230,7 +231,7 @@ pub async fn remove(state: &AppState, c: &Caller, id: i64) -> Result<(), AppErro
     })
     .await?;
     let mut event = audit::by_user(now, "method.remove", SUCCESS, &c.meta, &c.user);
-    event.detail = "passkey".into();
+    event.detail = MethodKind::Passkey.as_str().into();
     let effects = Effects {
         messages: &notices,
         audit: &event,
@@ -378,7 +379,7 @@ async fn open_session(
         .create_session(&hash, user.id, &meta.ip, &meta.user_agent, now)
         .await?;
     let mut event = audit::by_user(now, "signin", SUCCESS, meta, &user);
-    event.detail = "passkey".into();
+    event.detail = MethodKind::Passkey.as_str().into();
     state.store.audit(&event).await?;
     tracing::info!(user = user.id, "signed in with a passkey");
     Ok(SignedIn {
