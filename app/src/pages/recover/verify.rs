@@ -29,7 +29,7 @@ struct Actions {
 
 /// The browser answers the challenge; the server checks it and names the next page.
 /// Lazy, like the sign-in page's: loaded on the first click.
-#[lazy]
+#[cfg_attr(not(test), lazy)]
 async fn prove_with_passkey(options: String) -> Result<(), AppError> {
     let answer = passkey::run(Ceremony::Get, &options).await?;
     let next = prove_passkey(answer).await?;

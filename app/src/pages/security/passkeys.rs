@@ -51,7 +51,7 @@ pub fn passkey_items(
 /// Registers a passkey named `name`: the server's options, the browser's dialog, the
 /// server's check; then the page again, with its notice. Lazy: loaded on the first
 /// submit, not with the security-info page.
-#[lazy]
+#[cfg_attr(not(test), lazy)]
 async fn register(name: String) -> Result<(), AppError> {
     crate::domain::passkeys::name(&name)?;
     let start = begin_passkey_registration().await?;
