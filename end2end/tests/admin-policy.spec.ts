@@ -10,6 +10,7 @@ import {
   settle,
   signIn,
   signedInUserWithPassword,
+  startReset,
   submitPasswordChange,
   waitForMail,
 } from "./helpers";
@@ -113,14 +114,7 @@ test("the administrator requires two methods and a user's recovery then asks for
   await page.context().clearCookies();
 
   // The user's recovery now needs two gates, and offers the help desk.
-  await open(page, routes.recover);
-  await byId(page, ids.recoverUserId).fill(user);
-  await byId(page, ids.recoverStart).click();
-  await expect(page).toHaveURL(new RegExp(`${routes.recoverWhy}$`));
-  await settle(page);
-  await byId(page, ids.purposeSubmit).click();
-  await expect(page).toHaveURL(new RegExp(`${routes.recoverVerify}$`));
-  await settle(page);
+  await startReset(page, user);
   await expect(byId(page, ids.gateStep)).toContainText("1 of 2");
   await expect(byId(page, ids.helpDesk)).toContainText("Call the service desk on 555 0100.");
   await expectAccessible(page);

@@ -41,6 +41,19 @@ export async function settle(page: Page) {
   }
 }
 
+/// Starts a recovery for `userId` and goes on with the default purpose (a new password)
+/// to the verification page.
+export async function startReset(page: Page, email: string) {
+  await open(page, routes.recover);
+  await byId(page, ids.recoverUserId).fill(email);
+  await byId(page, ids.recoverStart).click();
+  await expect(page).toHaveURL(new RegExp(`${routes.recoverWhy}$`));
+  await settle(page);
+  await byId(page, ids.purposeSubmit).click();
+  await expect(page).toHaveURL(new RegExp(`${routes.recoverVerify}$`));
+  await settle(page);
+}
+
 export async function signIn(page: Page, email: string, password: string) {
   await open(page, routes.login);
   await byId(page, ids.userId).fill(email);

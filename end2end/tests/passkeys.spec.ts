@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type CDPSession, type Page } from "@playwright/test";
 import { ids, routes } from "./ids";
-import { byId, expectAccessible, fillNewPassword, open, settle, signedInUserWithPassword, signIn, waitForMail } from "./helpers";
+import { byId, expectAccessible, fillNewPassword, open, settle, signedInUserWithPassword, signIn, startReset, waitForMail } from "./helpers";
 
 // Passkeys in real Chromium, with its virtual authenticator (a platform passkey with
 // user verification, held by the browser profile), hydrated; and without JavaScript,
@@ -58,17 +58,6 @@ async function personWithPasskey(browser: Browser): Promise<string> {
   } finally {
     await context.close();
   }
-}
-
-async function startReset(page: Page, email: string) {
-  await open(page, routes.recover);
-  await byId(page, ids.recoverUserId).fill(email);
-  await byId(page, ids.recoverStart).click();
-  await expect(page).toHaveURL(new RegExp(`${routes.recoverWhy}$`));
-  await settle(page);
-  await byId(page, ids.purposeSubmit).click();
-  await expect(page).toHaveURL(new RegExp(`${routes.recoverVerify}$`));
-  await settle(page);
 }
 
 test("a passkey is added on the security-info page, signs in without a password, and is a recovery gate", async ({ page, javaScriptEnabled }) => {

@@ -23,16 +23,25 @@ pub async fn login(user_id: String, password: SecretString) -> Result<(), AppErr
                     return Err(e);
                 }
             };
-            let secure = state.settings.secure_cookies();
-            request::set_cookie(&session::set_cookie(&signed_in.token, secure))?;
-            request::set_cookie(session::CLEAR_TYPED_USER_ID)?;
-            let next =
-                crate::server::security_info::after_signin_path(&state, &signed_in.user).await?;
-            leptos_axum::redirect(next);
+            leptos_axum::redirect(enter(&state, &signed_in).await?);
             Ok(())
         }
         .await,
     )
+}
+
+/// Sets the session cookie of a sign-in that passed (by password or by passkey) and
+/// names the page it goes on to.
+#[cfg(feature = "ssr")]
+pub(crate) async fn enter(
+    state: &crate::server::state::AppState,
+    signed_in: &crate::server::auth::SignedIn,
+) -> Result<&'static str, AppError> {
+    use crate::server::{request, session};
+    let secure = state.settings.secure_cookies();
+    request::set_cookie(&session::set_cookie(&signed_in.token, secure))?;
+    request::set_cookie(session::CLEAR_TYPED_USER_ID)?;
+    crate::server::security_info::after_signin_path(state, &signed_in.user).await
 }
 
 /// Ends this session (the row is revoked, not deleted) and clears the cookie.

@@ -7,13 +7,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// A ceremony's first half: the options for `navigator.credentials` (the JSON that
-/// `PublicKeyCredential.parse…OptionsFromJSON` reads) and the token that finishes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PasskeyStart {
-    pub token: String,
-    pub options: String,
-}
+pub use crate::domain::passkeys::PasskeyStart;
 
 /// One registered passkey, as the security-info page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,14 +18,6 @@ pub struct PasskeyView {
     pub last_used_at: Option<i64>,
 }
 
-#[cfg(feature = "ssr")]
-fn started(s: crate::server::passkey::Started) -> PasskeyStart {
-    PasskeyStart {
-        token: s.token,
-        options: s.options,
-    }
-}
-
 #[server(prefix = "/api", endpoint = "security/passkey/begin")]
 pub async fn begin_passkey_registration() -> Result<PasskeyStart, AppError> {
     use crate::server::{app_state, passkey, security_info as si};
@@ -40,7 +26,7 @@ pub async fn begin_passkey_registration() -> Result<PasskeyStart, AppError> {
             let state = app_state()?;
             let c = si::recent_caller(&state).await?;
             si::require_allowed(&c, crate::domain::policy::MethodKind::Passkey)?;
-            Ok(started(passkey::begin_registration(&state, &c).await?))
+            passkey::begin_registration(&state, &c).await
         }
         .await,
     )
@@ -87,7 +73,7 @@ pub async fn begin_passkey_sign_in() -> Result<PasskeyStart, AppError> {
     crate::api::answer::with_status(
         async move {
             let state = app_state()?;
-            Ok(started(passkey::begin_sign_in(&state).await?))
+            passkey::begin_sign_in(&state).await
         }
         .await,
     )
@@ -97,19 +83,16 @@ pub async fn begin_passkey_sign_in() -> Result<PasskeyStart, AppError> {
 /// cookie and answers with the page to go to.
 #[server(prefix = "/api", endpoint = "auth/passkey/finish")]
 pub async fn finish_passkey_sign_in(token: String, response: String) -> Result<String, AppError> {
-    use crate::server::{app_state, passkey, request, session};
+    use crate::server::{app_state, passkey, request};
     crate::api::answer::with_status(
         async move {
             let state = app_state()?;
             let parts = request::current_parts().ok_or(AppError::Internal)?;
             let meta = request::RequestMeta::from_parts(&parts);
             let signed_in = passkey::finish_sign_in(&state, &token, &response, &meta).await?;
-            let secure = state.settings.secure_cookies();
-            request::set_cookie(&session::set_cookie(&signed_in.token, secure))?;
-            request::set_cookie(session::CLEAR_TYPED_USER_ID)?;
-            let next =
-                crate::server::security_info::after_signin_path(&state, &signed_in.user).await?;
-            Ok(next.to_owned())
+            Ok(crate::api::auth::enter(&state, &signed_in)
+                .await?
+                .to_owned())
         }
         .await,
     )

@@ -1,5 +1,15 @@
-//! Passkeys' one rule that the browser and the server share: what a name may be.
+//! What passkeys' browser and server share: a ceremony's first half, and what a name may be.
 use crate::error::AppError;
+use serde::{Deserialize, Serialize};
+
+/// A ceremony's first half, as the browser gets it: the options for
+/// `navigator.credentials` (the JSON that `PublicKeyCredential.parse…OptionsFromJSON`
+/// reads) and the token that finishes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeyStart {
+    pub token: String,
+    pub options: String,
+}
 
 /// A passkey's name, in characters.
 pub const NAME_CHARS: usize = 60;

@@ -92,16 +92,27 @@ pub async fn sign_in(
             state.store.rehash_password(user.id, old, &new).await?;
         }
     }
+    open_session(state, user, meta, now, "").await
+}
+
+/// The session of a sign-in that passed (by password, or by passkey: `how` is the audit
+/// event's detail), and its audit event.
+pub(super) async fn open_session(
+    state: &AppState,
+    user: User,
+    meta: &RequestMeta,
+    now: i64,
+    how: &str,
+) -> Result<SignedIn, AppError> {
     let (token, hash) = session::new_token();
     state
         .store
         .create_session(&hash, user.id, &meta.ip, &meta.user_agent, now)
         .await?;
-    state
-        .store
-        .audit(&audit::by_user(now, "signin", SUCCESS, meta, &user))
-        .await?;
-    tracing::info!(user = user.id, "signed in");
+    let mut event = audit::by_user(now, "signin", SUCCESS, meta, &user);
+    event.detail = how.into();
+    state.store.audit(&event).await?;
+    tracing::info!(user = user.id, how, "signed in");
     Ok(SignedIn {
         token,
         must_change_password: user.must_change_password,

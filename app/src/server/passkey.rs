@@ -6,14 +6,15 @@
 //! server between its two requests and is taken by the one that finishes it, so a
 //! challenge is answered at most once (docs/security.md).
 use super::audit::{self, FAILURE, SUCCESS};
-use super::auth::SignedIn;
+use super::auth::{open_session, SignedIn};
 use super::request::RequestMeta;
 use super::security_info::{notify_change, Caller};
 use super::session;
 use super::state::AppState;
 use super::store::methods::Effects;
 use super::store::passkeys::{Ceremony, PasskeyRow};
-use super::store::{StoreError, User, UserStatus};
+use super::store::{StoreError, UserStatus};
+use crate::domain::passkeys::PasskeyStart;
 use crate::domain::policy::MethodKind;
 use crate::error::AppError;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -47,13 +48,6 @@ pub fn available(state: &AppState) -> bool {
 
 pub(crate) fn webauthn(state: &AppState) -> Result<Webauthn, AppError> {
     relying_party(&state.settings.public_url).ok_or(AppError::PasskeyUnavailable)
-}
-
-/// A ceremony's first half as the browser gets it: the token that finishes it, and the
-/// options for `navigator.credentials` (JSON, in the form the `…FromJSON` parsers read).
-pub struct Started {
-    pub token: String,
-    pub options: String,
 }
 
 /// The one refusal for everything that can go wrong in a ceremony: no ceremony, an
@@ -124,7 +118,7 @@ async fn take_ceremony(
 
 /// Starts registering a passkey for the caller: discoverable (so it signs in without a
 /// user ID), user verification required, none of the account's passkeys again.
-pub async fn begin_registration(state: &AppState, c: &Caller) -> Result<Started, AppError> {
+pub async fn begin_registration(state: &AppState, c: &Caller) -> Result<PasskeyStart, AppError> {
     let rp = webauthn(state)?;
     let now = state.now();
     let mut fresh = [0u8; 16];
@@ -159,7 +153,7 @@ pub async fn begin_registration(state: &AppState, c: &Caller) -> Result<Started,
         now,
     )
     .await?;
-    Ok(Started {
+    Ok(PasskeyStart {
         token,
         options: options
             .get("publicKey")
@@ -248,7 +242,7 @@ pub async fn remove(state: &AppState, c: &Caller, id: i64) -> Result<(), AppErro
 }
 
 /// Starts a sign-in with whichever passkey of this site the browser holds.
-pub async fn begin_sign_in(state: &AppState) -> Result<Started, AppError> {
+pub async fn begin_sign_in(state: &AppState) -> Result<PasskeyStart, AppError> {
     let rp = webauthn(state)?;
     let now = state.now();
     let (options, ceremony) = rp
@@ -257,7 +251,7 @@ pub async fn begin_sign_in(state: &AppState) -> Result<Started, AppError> {
     let token = put_ceremony(state, Ceremony::SignIn, None, &ceremony, now).await?;
     // A button was pressed: the browser's own dialog (the options' `mediation` is for
     // autofill, which this page doesn't use).
-    Ok(Started {
+    Ok(PasskeyStart {
         token,
         options: to_json(&options.public_key)?,
     })
@@ -364,27 +358,5 @@ pub async fn finish_sign_in(
         state.store.audit(&refuse("passkey_inactive")).await?;
         return Err(AppError::PasskeyRefused);
     }
-    open_session(state, user, meta, now).await
-}
-
-async fn open_session(
-    state: &AppState,
-    user: User,
-    meta: &RequestMeta,
-    now: i64,
-) -> Result<SignedIn, AppError> {
-    let (token, hash) = session::new_token();
-    state
-        .store
-        .create_session(&hash, user.id, &meta.ip, &meta.user_agent, now)
-        .await?;
-    let mut event = audit::by_user(now, "signin", SUCCESS, meta, &user);
-    event.detail = MethodKind::Passkey.as_str().into();
-    state.store.audit(&event).await?;
-    tracing::info!(user = user.id, "signed in with a passkey");
-    Ok(SignedIn {
-        token,
-        must_change_password: user.must_change_password,
-        user,
-    })
+    open_session(state, user, meta, now, MethodKind::Passkey.as_str()).await
 }

@@ -30,6 +30,22 @@ pub struct Gate {
     pub method: Option<MethodRow>,
 }
 
+impl Gate {
+    /// The one gate of a method an account has as a whole (no contact to choose, nothing
+    /// to mask), when it `has` it: recovery codes, questions, passkeys.
+    pub fn whole(kind: MethodKind, has: bool) -> Vec<Gate> {
+        if has {
+            vec![Gate {
+                kind,
+                masked: String::new(),
+                method: None,
+            }]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
 /// What the user offers as proof for the chosen method.
 pub enum Proof<'a> {
     Code(&'a str),

@@ -25,17 +25,8 @@ impl Method for Questions {
     ) -> Answer<'a, Vec<Gate>> {
         Box::pin(async move {
             let answered = state.store.security_questions(user.id).await?.len();
-            Ok(
-                if answered >= usize::from(policy.questions_to_answer.max(1)) {
-                    vec![Gate {
-                        kind: MethodKind::SecurityQuestions,
-                        masked: String::new(),
-                        method: None,
-                    }]
-                } else {
-                    Vec::new()
-                },
-            )
+            let has = answered >= usize::from(policy.questions_to_answer.max(1));
+            Ok(Gate::whole(MethodKind::SecurityQuestions, has))
         })
     }
 

@@ -20,15 +20,8 @@ impl Method for RecoveryCodes {
         _contacts: &'a [MethodRow],
     ) -> Answer<'a, Vec<Gate>> {
         Box::pin(async move {
-            Ok(if state.store.recovery_codes_left(user.id).await? > 0 {
-                vec![Gate {
-                    kind: MethodKind::RecoveryCodes,
-                    masked: String::new(),
-                    method: None,
-                }]
-            } else {
-                Vec::new()
-            })
+            let has = state.store.recovery_codes_left(user.id).await? > 0;
+            Ok(Gate::whole(MethodKind::RecoveryCodes, has))
         })
     }
 
