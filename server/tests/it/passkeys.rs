@@ -524,6 +524,21 @@ async fn a_decoy_may_offer_a_passkey_that_never_verifies(db: Db) {
             "{options} vs {real_options}"
         );
         assert_eq!(options["allowCredentials"].as_array().unwrap().len(), 1);
+        let decoded = |v: &Value| {
+            URL_SAFE_NO_PAD
+                .decode(v["allowCredentials"][0]["id"].as_str().unwrap())
+                .unwrap()
+        };
+        let (decoy_id, real_id) = (decoded(&options), decoded(&real_options));
+        assert_eq!(
+            decoy_id.len(),
+            real_id.len(),
+            "a decoy's credential ID is as long"
+        );
+        assert!(
+            !decoy_id.iter().all(u8::is_ascii_alphanumeric),
+            "a decoy's credential ID is raw bytes, not text"
+        );
         // Whatever answers, it never verifies.
         let mut answer_options = options.clone();
         let (ids, _) = credentials(&t, other).await;

@@ -55,6 +55,24 @@ impl Store {
         .await?)
     }
 
+    /// The lengths (in bytes) of the credential IDs an organisation's passkeys have, each
+    /// once, shortest first: what a decoy's credential ID must look like there.
+    pub async fn passkey_id_lengths(&self, org_id: i64) -> Result<Vec<usize>, StoreError> {
+        let chars: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT CAST(LENGTH(p.credential_id) AS BIGINT) AS n FROM passkeys p \
+             JOIN users u ON u.id = p.user_id WHERE u.org_id = $1 ORDER BY n",
+        )
+        .bind(org_id)
+        .fetch_all(self.pool())
+        .await?;
+        // Stored as unpadded base64url: four characters carry three bytes.
+        Ok(chars
+            .into_iter()
+            .filter_map(|n| usize::try_from(n).ok())
+            .map(|n| n * 3 / 4)
+            .collect())
+    }
+
     pub async fn passkey_by_credential(
         &self,
         credential_id: &str,

@@ -17,6 +17,35 @@ use webauthn_rs::prelude::{PasskeyAuthentication, PublicKeyCredential};
 
 pub(in crate::server::recovery) struct Passkey;
 
+/// A decoy's credential ID: keyed bytes (as random as a real one, and the same for an
+/// identifier every time), as long as one of the organisation's real credential IDs,
+/// chosen by the identifier, since authenticators make IDs of different lengths.
+async fn decoy_credential(step: &Step<'_>) -> Result<Vec<u8>, AppError> {
+    let subject = step.loaded.row.subject_mac.as_bytes();
+    let keys = &step.state.keys;
+    let lengths = match step.loaded.row.org_id {
+        Some(org) => step.state.store.passkey_id_lengths(org).await?,
+        None => Vec::new(),
+    };
+    let pick = usize::from(keys.mac("passkey-decoy-length", subject)[0]);
+    let want = match lengths.len() {
+        0 => DECOY_ID_BYTES,
+        n => lengths.get(pick % n).copied().unwrap_or(DECOY_ID_BYTES),
+    };
+    let mut id = Vec::with_capacity(want + 32);
+    let mut block = 0u8;
+    while id.len() < want {
+        id.extend(keys.mac("passkey-decoy", &[subject, &[block]].concat()));
+        block = block.wrapping_add(1);
+    }
+    id.truncate(want);
+    Ok(id)
+}
+
+/// A decoy's credential ID length where the organisation has no passkeys yet (a decoy
+/// then offers none anyway): a common one.
+const DECOY_ID_BYTES: usize = 32;
+
 /// Draws a challenge for the flow's account (or decoy).
 async fn draw(step: &Step<'_>) -> Result<Challenge, AppError> {
     let rp = webauthn(step.state)?;
@@ -46,11 +75,7 @@ async fn draw(step: &Step<'_>) -> Result<Challenge, AppError> {
                 .map_err(|_| AppError::Internal)?;
             let mut options =
                 serde_json::to_value(&options.public_key).map_err(|_| AppError::Internal)?;
-            let mac = step
-                .state
-                .keys
-                .mac_hex("passkey-decoy", step.loaded.row.subject_mac.as_bytes());
-            let id = credential_id(mac.as_bytes().get(..16).unwrap_or_default());
+            let id = credential_id(&decoy_credential(step).await?);
             if let Some(o) = options.as_object_mut() {
                 o.remove("extensions");
                 o.insert(
@@ -75,15 +100,8 @@ impl Method for Passkey {
         _contacts: &'a [MethodRow],
     ) -> Answer<'a, Vec<Gate>> {
         Box::pin(async move {
-            Ok(if state.store.passkeys(user.id).await?.is_empty() {
-                Vec::new()
-            } else {
-                vec![Gate {
-                    kind: MethodKind::Passkey,
-                    masked: String::new(),
-                    method: None,
-                }]
-            })
+            let has = !state.store.passkeys(user.id).await?.is_empty();
+            Ok(Gate::whole(MethodKind::Passkey, has))
         })
     }
 
