@@ -188,6 +188,12 @@ pub fn transition(flow: &Flow, event: Event, now: i64) -> Result<Flow, FlowError
     Ok(next)
 }
 
+/// `YYYY-MM-DD` for unix seconds (UTC): the date of [`date_time_utc`].
+pub fn date_utc(unix: i64) -> String {
+    let full = date_time_utc(unix);
+    full.get(..10).unwrap_or(&full).to_owned()
+}
+
 /// `YYYY-MM-DD HH:MM` for unix seconds (proleptic Gregorian, UTC).
 pub fn date_time_utc(unix: i64) -> String {
     let days = unix.div_euclid(86_400);

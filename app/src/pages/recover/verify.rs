@@ -190,7 +190,7 @@ fn gate_list(actions: Actions, gates: Vec<GateView>) -> AnyView {
                 }
             };
             view! {
-                <li data-kind=kind_attr(g.kind) class=if g.kind.needs_script() { SCRIPTED_ONLY } else { "" }>
+                <li data-kind=g.kind.as_str() class=if g.kind.needs_script() { SCRIPTED_ONLY } else { "" }>
                     <ActionForm action=actions.method attr:class="stack">
                         <input type="hidden" name="option" value=index/>
                         {fields}
@@ -207,17 +207,6 @@ fn gate_list(actions: Actions, gates: Vec<GateView>) -> AnyView {
         })}
     }
     .into_any()
-}
-
-fn kind_attr(kind: MethodKind) -> &'static str {
-    match kind {
-        MethodKind::Email => "email",
-        MethodKind::Sms => "sms",
-        MethodKind::Authenticator => "authenticator",
-        MethodKind::RecoveryCodes => "recovery_codes",
-        MethodKind::SecurityQuestions => "security_questions",
-        MethodKind::Passkey => "passkey",
-    }
 }
 
 fn challenge(actions: Actions, c: ChallengeView) -> AnyView {

@@ -5,15 +5,11 @@ use crate::api::passkeys::{
     begin_passkey_registration, finish_passkey_registration, PasskeyView, RemovePasskey,
 };
 use crate::components::passkey::{self, Ceremony};
+use crate::domain::recovery::date_utc;
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::routes::{self, ids};
 use leptos::prelude::*;
-
-fn day(unix: i64) -> String {
-    let full = crate::domain::recovery::date_time_utc(unix);
-    full.get(..10).unwrap_or(&full).to_owned()
-}
 
 /// The list items of the registered passkeys.
 pub fn passkey_items(
@@ -27,15 +23,15 @@ pub fn passkey_items(
         .map(|p| {
             let remove_label =
                 t_string!(i18n, security.remove_named, method = p.name.as_str()).to_string();
-            let added = t_string!(i18n, security.passkey_added, date = day(p.created_at)).to_string();
+            let added = t_string!(i18n, security.passkey_added, date = date_utc(p.created_at)).to_string();
             let used = p
                 .last_used_at
-                .map(|at| t_string!(i18n, security.passkey_used, date = day(at)).to_string());
+                .map(|at| t_string!(i18n, security.passkey_used, date = date_utc(at)).to_string());
             view! {
                 <li data-kind="passkey">
                     <span class="kind">{t!(i18n, security.kind_passkey)}</span>
                     <span class="value">{p.name}</span>
-                    <span class="state">{added}{used.map(|u| format!(", {u}"))}</span>
+                    <span class="state">{added}{used}</span>
                     {recent.then(|| view! {
                         <ActionForm action=remove attr:class="inline">
                             <input type="hidden" name="passkey" value=p.id/>
@@ -96,7 +92,7 @@ pub fn AddPasskey(error: RwSignal<Option<AppError>>) -> impl IntoView {
                     type="text"
                     autocomplete="off"
                     required
-                    maxlength="60"
+                    maxlength=crate::domain::passkeys::NAME_CHARS
                     aria-describedby="passkey-name-hint"
                     bind:value=name
                 />

@@ -28,8 +28,7 @@ pub fn first_day(now: i64, days: u32) -> i64 {
 
 /// `YYYY-MM-DD` of a day number.
 pub fn iso_day(day: i64) -> String {
-    let full = crate::domain::recovery::date_time_utc(day * DAY);
-    full.get(..10).unwrap_or(&full).to_owned()
+    crate::domain::recovery::date_utc(day * DAY)
 }
 
 pub const METHOD_ORDER: [MethodKind; 6] = MethodKind::ALL;
