@@ -470,10 +470,18 @@ async fn a_decoy_may_offer_a_passkey_that_never_verifies(db: Db) {
     // An organisation whose accounts have passkeys only: decoys draw from them.
     let mut keys = Vec::new();
     let mut other = 0;
+    let mut real_ids = Vec::new();
     for i in 0..6 {
         let (id, _, key) = user_with_passkey(&t, &format!("user{i}@example.com"), Role::User).await;
         keys.push(key);
         other = id;
+        real_ids.extend(
+            credentials(&t, id)
+                .await
+                .0
+                .iter()
+                .map(|c| URL_SAFE_NO_PAD.encode(c)),
+        );
     }
     let real = to_gate(&t, "user0@example.com", "passkey").await;
     let real_options: Value = serde_json::from_str(
@@ -538,6 +546,15 @@ async fn a_decoy_may_offer_a_passkey_that_never_verifies(db: Db) {
         assert!(
             !decoy_id.iter().all(u8::is_ascii_alphanumeric),
             "a decoy's credential ID is raw bytes, not text"
+        );
+        assert_eq!(
+            keys_of(&options["allowCredentials"][0]),
+            keys_of(&real_options["allowCredentials"][0]),
+            "a decoy's credential is described as a real one is"
+        );
+        assert!(
+            !real_ids.contains(&URL_SAFE_NO_PAD.encode(&decoy_id)),
+            "a decoy never names a real credential"
         );
         // Whatever answers, it never verifies.
         let mut answer_options = options.clone();

@@ -55,22 +55,34 @@ impl Store {
         .await?)
     }
 
-    /// The lengths (in bytes) of the credential IDs an organisation's passkeys have, each
-    /// once, shortest first: what a decoy's credential ID must look like there.
-    pub async fn passkey_id_lengths(&self, org_id: i64) -> Result<Vec<usize>, StoreError> {
-        let chars: Vec<i64> = sqlx::query_scalar(
-            "SELECT DISTINCT CAST(LENGTH(p.credential_id) AS BIGINT) AS n FROM passkeys p \
-             JOIN users u ON u.id = p.user_id WHERE u.org_id = $1 ORDER BY n",
-        )
+    /// The passkeys of one of the organisation's accounts that have any: the one at
+    /// `pick` (modulo their number) in the order of their IDs. Decoys take their shape
+    /// from it.
+    pub async fn passkeys_of_some_account(
+        &self,
+        org_id: i64,
+        pick: i64,
+    ) -> Result<Vec<PasskeyRow>, StoreError> {
+        const OWNERS: &str =
+            "FROM passkeys WHERE user_id IN (SELECT id FROM users WHERE org_id = $1)";
+        let owners: i64 = sqlx::query_scalar(&format!("SELECT COUNT(DISTINCT user_id) {OWNERS}"))
+            .bind(org_id)
+            .fetch_one(self.pool())
+            .await?;
+        if owners == 0 {
+            return Ok(Vec::new());
+        }
+        let owner: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT DISTINCT user_id {OWNERS} ORDER BY user_id LIMIT 1 OFFSET $2"
+        ))
         .bind(org_id)
-        .fetch_all(self.pool())
+        .bind(pick.rem_euclid(owners))
+        .fetch_optional(self.pool())
         .await?;
-        // Stored as unpadded base64url: four characters carry three bytes.
-        Ok(chars
-            .into_iter()
-            .filter_map(|n| usize::try_from(n).ok())
-            .map(|n| n * 3 / 4)
-            .collect())
+        match owner {
+            Some(user_id) => self.passkeys(user_id).await,
+            None => Ok(Vec::new()),
+        }
     }
 
     pub async fn passkey_by_credential(

@@ -13,37 +13,84 @@ use crate::server::recovery::gates::{Gate, Proof};
 use crate::server::state::AppState;
 use crate::server::store::methods::MethodRow;
 use crate::server::store::User;
-use webauthn_rs::prelude::{PasskeyAuthentication, PublicKeyCredential};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use webauthn_rs::prelude::{PasskeyAuthentication, PublicKeyCredential, Webauthn};
 
 pub(in crate::server::recovery) struct Passkey;
 
-/// A decoy's credential ID: keyed bytes (as random as a real one, and the same for an
-/// identifier every time), as long as one of the organisation's real credential IDs,
-/// chosen by the identifier, since authenticators make IDs of different lengths.
-async fn decoy_credential(step: &Step<'_>) -> Result<Vec<u8>, AppError> {
-    let subject = step.loaded.row.subject_mac.as_bytes();
-    let keys = &step.state.keys;
-    let lengths = match step.loaded.row.org_id {
-        Some(org) => step.state.store.passkey_id_lengths(org).await?,
+/// A decoy's options: those of an account of the organisation that has passkeys (drawn
+/// by the identifier, the same every time), so the number of credentials, their
+/// transports and the lengths of their IDs are what the organisation's accounts show;
+/// every ID is replaced by keyed bytes of the same length, which no authenticator holds.
+/// Where the organisation has no passkeys (a decoy then offers none anyway), the options
+/// of one credential of a common length.
+async fn decoy_options(step: &Step<'_>, rp: &Webauthn) -> Result<String, AppError> {
+    let mac = step.state.keys.mac(
+        "passkey-decoy-account",
+        step.loaded.row.subject_mac.as_bytes(),
+    );
+    let pick = i64::from(u16::from_be_bytes([mac[0], mac[1]]));
+    let model = match step.loaded.row.org_id {
+        Some(org) => step.state.store.passkeys_of_some_account(org, pick).await?,
         None => Vec::new(),
     };
-    let pick = usize::from(keys.mac("passkey-decoy-length", subject)[0]);
-    let want = match lengths.len() {
-        0 => DECOY_ID_BYTES,
-        n => lengths.get(pick % n).copied().unwrap_or(DECOY_ID_BYTES),
+    let passkeys = model
+        .iter()
+        .map(passkey_of)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut options = if passkeys.is_empty() {
+        let (options, _) = rp
+            .start_discoverable_authentication()
+            .map_err(|_| AppError::Internal)?;
+        let mut options =
+            serde_json::to_value(&options.public_key).map_err(|_| AppError::Internal)?;
+        if let Some(o) = options.as_object_mut() {
+            o.remove("extensions");
+            let id = credential_id(&[0; DECOY_ID_BYTES]);
+            o.insert(
+                "allowCredentials".into(),
+                serde_json::json!([{ "type": "public-key", "id": id }]),
+            );
+        }
+        options
+    } else {
+        let (options, _) = rp
+            .start_passkey_authentication(&passkeys)
+            .map_err(|_| AppError::Internal)?;
+        serde_json::to_value(&options.public_key).map_err(|_| AppError::Internal)?
     };
-    let mut id = Vec::with_capacity(want + 32);
-    let mut block = 0u8;
-    while id.len() < want {
-        id.extend(keys.mac("passkey-decoy", &[subject, &[block]].concat()));
-        block = block.wrapping_add(1);
+    if let Some(list) = options
+        .get_mut("allowCredentials")
+        .and_then(|l| l.as_array_mut())
+    {
+        for (n, credential) in list.iter_mut().enumerate() {
+            let length = credential
+                .get("id")
+                .and_then(|id| id.as_str())
+                .and_then(|id| URL_SAFE_NO_PAD.decode(id).ok())
+                .map_or(DECOY_ID_BYTES, |id| id.len());
+            credential["id"] = credential_id(&keyed_bytes(step, n, length)).into();
+        }
     }
-    id.truncate(want);
-    Ok(id)
+    Ok(options.to_string())
 }
 
-/// A decoy's credential ID length where the organisation has no passkeys yet (a decoy
-/// then offers none anyway): a common one.
+/// `length` bytes keyed by the identifier and the credential's place `n`.
+fn keyed_bytes(step: &Step<'_>, n: usize, length: usize) -> Vec<u8> {
+    let subject = step.loaded.row.subject_mac.as_bytes();
+    let mut bytes = Vec::with_capacity(length + 32);
+    let mut block = 0u64;
+    while bytes.len() < length {
+        let input = [subject, &(n as u64).to_be_bytes(), &block.to_be_bytes()].concat();
+        bytes.extend(step.state.keys.mac("passkey-decoy", &input));
+        block += 1;
+    }
+    bytes.truncate(length);
+    bytes
+}
+
+/// A decoy's credential ID length where the organisation has no passkeys: a common one.
 const DECOY_ID_BYTES: usize = 32;
 
 /// Draws a challenge for the flow's account (or decoy).
@@ -67,27 +114,10 @@ async fn draw(step: &Step<'_>) -> Result<Challenge, AppError> {
                 state: Some(to_json(&state)?),
             })
         }
-        None => {
-            // The same options an account with one passkey gets, naming a credential
-            // derived from the identifier.
-            let (options, _) = rp
-                .start_discoverable_authentication()
-                .map_err(|_| AppError::Internal)?;
-            let mut options =
-                serde_json::to_value(&options.public_key).map_err(|_| AppError::Internal)?;
-            let id = credential_id(&decoy_credential(step).await?);
-            if let Some(o) = options.as_object_mut() {
-                o.remove("extensions");
-                o.insert(
-                    "allowCredentials".into(),
-                    serde_json::json!([{ "type": "public-key", "id": id }]),
-                );
-            }
-            Ok(Challenge::Passkey {
-                options: options.to_string(),
-                state: None,
-            })
-        }
+        None => Ok(Challenge::Passkey {
+            options: decoy_options(step, &rp).await?,
+            state: None,
+        }),
     }
 }
 
