@@ -11,6 +11,8 @@ pub mod password;
 pub mod recovery;
 pub mod security;
 pub mod site;
+#[cfg(feature = "ssr")]
+pub mod v1;
 
 use leptos::server_fn::ServerFn;
 

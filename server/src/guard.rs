@@ -431,7 +431,7 @@ fn hex_digit(digit: u8) -> Option<u8> {
 /// form posted without JavaScript goes back to its page, which shows why; the wasm client
 /// gets the error's status and JSON.
 pub async fn strict_forms(req: Request, next: Next) -> Response {
-    if req.method() != Method::POST || !req.uri().path().starts_with("/api/") {
+    if req.method() != Method::POST || !crate::router::is_server_fn(req.uri().path()) {
         return next.run(req).await;
     }
     let path = req.uri().path().to_owned();

@@ -82,6 +82,11 @@ pub fn router(state: AppState) -> Router {
     };
     let options = state.leptos_options.clone();
     Router::new()
+        .nest(app::api::v1::PREFIX, app::api::v1::routes())
+        .route(
+            &format!("{}/{{*rest}}", app::api::v1::PREFIX),
+            axum::routing::any(app::api::v1::not_found),
+        )
         .route("/api/{*fn_name}", post(server_fn))
         .route(
             app::routes::SECURITY_CODES_TXT,
@@ -141,13 +146,18 @@ async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl In
 
 /// Applies [`with_error_status`] to every server-function answer.
 async fn server_fn_status(req: Request, next: axum::middleware::Next) -> axum::response::Response {
-    let api = req.uri().path().starts_with("/api/");
+    let api = is_server_fn(req.uri().path());
     let res = next.run(req).await;
     if api {
         with_error_status(res).await
     } else {
         res
     }
+}
+
+/// Whether `path` is a server function's (the pages' API), not the JSON API's.
+pub fn is_server_fn(path: &str) -> bool {
+    path.starts_with("/api/") && !path.starts_with(&format!("{}/", app::api::v1::PREFIX))
 }
 
 /// An error raised before the function body runs (a field that doesn't parse, a missing

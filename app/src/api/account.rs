@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// What the account page shows. No hash, no lockout state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccountView {
     pub display_name: String,
     pub email: String,
@@ -18,6 +19,7 @@ pub struct AccountView {
 
 /// One line of the user's own recovery log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RecoveryLogEntry {
     pub at: i64,
     pub ip: String,

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// One method offered at a verification gate, masked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct GateView {
     /// Its position in the list: what the form posts back (never a database id).
     pub index: usize,
@@ -21,6 +22,7 @@ pub struct GateView {
 
 /// The method being proven now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ChallengeView {
     pub kind: MethodKind,
     /// The questions drawn, for security questions.
@@ -31,6 +33,7 @@ pub struct ChallengeView {
 
 /// What the recovery pages show of the flow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FlowView {
     pub state: State,
     pub purpose: Option<Purpose>,

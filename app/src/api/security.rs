@@ -329,6 +329,7 @@ pub async fn remove_questions() -> Result<(), AppError> {
 /// A question the user may choose: its stored key and its text in the user's language
 /// (the organisation's own questions are shown as written).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct QuestionChoice {
     pub key: String,
     pub custom_text: Option<String>,

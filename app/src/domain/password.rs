@@ -42,6 +42,7 @@ pub fn normalize_password(raw: &str) -> String {
 /// What the checks need to know besides the password. The server sends it to the
 /// browser only for the signed-in user (or, later, a proven recovery flow) it is about.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PasswordRules {
     pub min_length: u32,
     /// The canonical user ID; its local part may not be used in the password.

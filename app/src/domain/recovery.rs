@@ -22,6 +22,7 @@ pub const FLOW_LIFETIME: i64 = 15 * 60;
 
 /// Why the user is here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Purpose {
     /// "I forgot my password": ends with a new password.
@@ -48,6 +49,7 @@ impl Purpose {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     ChoosePurpose,

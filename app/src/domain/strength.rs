@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// What makes this password weak, if anything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StrengthWarning {
     KeyboardPattern,
@@ -22,6 +23,7 @@ pub enum StrengthWarning {
 
 /// What would make it stronger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StrengthTip {
     AddWords,
@@ -36,6 +38,7 @@ pub enum StrengthTip {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Strength {
     /// 0 (cracked in under 10³ guesses) to 4 (over 10¹⁰).
     pub score: u8,

@@ -17,7 +17,7 @@ pub mod sending;
 mod start;
 
 pub use finish::{freeze, set_password, user_setting_password};
-pub use flow::{clear_cookie, load, Loaded};
+pub use flow::{clear_cookie, flow_cookie, load, Loaded, FLOW_HEADER};
 pub use gates::{
     choose_method, gates, passkey_options, prove, questions_asked, resend, Gate, Proof,
 };

@@ -93,12 +93,28 @@ pub fn clear_cookie(secure: bool) -> String {
     )
 }
 
+/// A native client's session token: `Authorization: Bearer …` (the JSON API). A browser
+/// never sends one to another site without that site's consent (CORS), which Regain
+/// never gives, so it needs no same-origin check; cookies keep theirs.
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts
+        .headers
+        .get(http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
 /// The signed-in user of this request and the hash of their session, if any.
 pub async fn current_session(
     state: &AppState,
     parts: &Parts,
 ) -> Result<Option<(User, String)>, AppError> {
-    let Some(token) = cookie(parts, cookie_name(state.settings.secure_cookies())) else {
+    let Some(token) =
+        bearer(parts).or_else(|| cookie(parts, cookie_name(state.settings.secure_cookies())))
+    else {
         return Ok(None);
     };
     let hash = token_hash(token);

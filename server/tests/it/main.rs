@@ -15,6 +15,7 @@ mod admin_insights;
 mod admin_policy;
 mod admin_terms;
 mod admin_users;
+mod api_v1;
 mod cli;
 mod config;
 mod decoys;

@@ -20,9 +20,23 @@ pub async fn recovery_challenge() -> Result<String, AppError> {
 /// `pow` is the solved proof of work; empty without JavaScript (a stricter limit applies).
 #[server(prefix = "/api", endpoint = "recovery/start")]
 pub async fn start_recovery(user_id: String, pow: Option<String>) -> Result<(), AppError> {
+    use crate::server::{app_state, recovery, request};
+    let result = begin(user_id, pow).await.and_then(|token| {
+        let secure = app_state()?.settings.secure_cookies();
+        request::set_cookie(&recovery::flow_cookie(&token, secure))?;
+        leptos_axum::redirect(crate::routes::RECOVER_WHY);
+        Ok(())
+    });
+    crate::api::answer::with_status(result)
+}
+
+/// The start of a recovery, for the page's form and the JSON API alike: the proof of work
+/// redeemed, the flow created, at the step's deadline. Returns the flow's token.
+#[cfg(feature = "ssr")]
+pub async fn begin(user_id: String, pow: Option<String>) -> Result<String, AppError> {
     use crate::server::recovery::{deadline, limits::Step};
     use crate::server::{app_state, recovery, request};
-    let result = deadline::within(Step::Start, async {
+    deadline::within(Step::Start, async {
         let state = app_state()?;
         let parts = request::current_parts().ok_or(AppError::Internal)?;
         let meta = request::RequestMeta::from_parts(&parts);
@@ -38,12 +52,6 @@ pub async fn start_recovery(user_id: String, pow: Option<String>) -> Result<(), 
         recovery::start(&state, &user_id, pow_solved, &meta).await
     })
     .await
-    .and_then(|cookie| {
-        request::set_cookie(&cookie)?;
-        leptos_axum::redirect(crate::routes::RECOVER_WHY);
-        Ok(())
-    });
-    crate::api::answer::with_status(result)
 }
 
 /// "I forgot my password" or "I know my password, but still can't sign in".

@@ -25,7 +25,7 @@ pub(super) fn cookie_name(secure: bool) -> &'static str {
 }
 
 /// The flow's cookie: HttpOnly, this site only, gone with the flow.
-pub(super) fn flow_cookie(token: &str, secure: bool) -> String {
+pub fn flow_cookie(token: &str, secure: bool) -> String {
     let secure_attr = if secure { "; Secure" } else { "" };
     format!(
         "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure_attr}",
@@ -40,6 +40,23 @@ pub fn clear_cookie(secure: bool) -> String {
         "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure_attr}",
         cookie_name(secure)
     )
+}
+
+/// The header a native client (the JSON API) carries its flow's token in, instead of the
+/// cookie. A browser can't send it to another site's API without that site's consent
+/// (CORS), which Regain never gives.
+pub const FLOW_HEADER: &str = "regain-flow";
+
+/// This request's flow token: the cookie of a browser, or the header of a native client.
+fn flow_token(parts: &Parts, secure: bool) -> Option<&str> {
+    request::cookie(parts, cookie_name(secure)).or_else(|| {
+        parts
+            .headers
+            .get(FLOW_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+    })
 }
 
 pub(super) fn token_hash(state: &AppState, token: &str) -> String {
@@ -185,10 +202,10 @@ pub(super) fn event(
     }
 }
 
-/// The open, unexpired flow of this browser.
+/// The open, unexpired flow of this browser (or native client).
 pub async fn load(state: &AppState, parts: &Parts) -> Result<Loaded, AppError> {
     let secure = state.settings.secure_cookies();
-    let token = request::cookie(parts, cookie_name(secure)).ok_or(AppError::FlowExpired)?;
+    let token = flow_token(parts, secure).ok_or(AppError::FlowExpired)?;
     let row = state
         .store
         .flow_by_token(&token_hash(state, token))

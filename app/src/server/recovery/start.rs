@@ -1,7 +1,7 @@
 //! The first steps: who the flow is about (the account, or a decoy with the shape of one)
 //! and why the user is here.
 use super::decoy;
-use super::flow::{event, flow_cookie, flow_error, load, save, token_hash, write_back};
+use super::flow::{event, flow_error, load, save, token_hash, write_back};
 use super::gates::real_gates;
 use super::limits::{self, RecoveryLimits};
 use crate::domain::identifier::normalize_email;
@@ -69,7 +69,8 @@ pub(super) async fn subject(
 
 /// Starts a flow for what was typed. Answers the same for every identifier: the only
 /// refusals depend on the request (malformed ID, failed proof of work, limits), never on
-/// the account. Returns the cookie to set.
+/// the account. Returns the flow's token: the browser's cookie
+/// ([`super::flow_cookie`]) or a native client's header ([`super::FLOW_HEADER`]).
 pub async fn start(
     state: &AppState,
     typed: &str,
@@ -127,7 +128,7 @@ pub async fn start(
         .store
         .create_flow(&token_hash(state, &token), &row, &audit_event)
         .await?;
-    Ok(flow_cookie(&token, state.settings.secure_cookies()))
+    Ok(token)
 }
 
 /// "Why are you having trouble signing in?"
