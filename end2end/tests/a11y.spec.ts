@@ -33,3 +33,10 @@ test("axe finds nothing on the change of a temporary password", async ({ page })
   await settle(page);
   await expectAccessible(page);
 });
+
+test("axe finds nothing on the JSON API's reference page", async ({ page }) => {
+  await page.goto("/api/v1/docs");
+  await expect(page.locator("h1")).toHaveText(/API reference/);
+  await expect(page.locator("#schema-Problem")).toBeVisible();
+  await expectAccessible(page);
+});

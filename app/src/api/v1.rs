@@ -10,11 +10,13 @@
 //! token the start answers with; the document links the start to every step taking it)
 //! instead of the cookies a browser keeps.
 mod account;
+mod admin;
 mod auth;
 mod password;
 pub mod problem;
 mod recovery;
 mod reference;
+mod security;
 
 use crate::error::AppError;
 use crate::server::state::AppState;
@@ -75,6 +77,8 @@ const MAX_BODY_BYTES: usize = 16 * 1024;
         (name = "account", description = "The signed-in user's own account"),
         (name = "password", description = "Password rules, strength, change"),
         (name = "recovery", description = "\"Can't access your account?\", step by step"),
+        (name = "security-info", description = "The signed-in user's recovery methods"),
+        (name = "admin", description = "The console's reads and the policy, for the organisation's administrators"),
         (name = "development", description = "Only in development mode"),
     )
 )]
@@ -146,7 +150,11 @@ fn link_flow_steps(doc: &mut serde_json::Value) {
 pub fn document_json() -> &'static str {
     static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DOC.get_or_init(|| {
-        let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        let mut api = ApiDoc::openapi();
+        // Each area's operations are documented beside their handlers.
+        api.merge(security::Api::openapi());
+        api.merge(admin::Api::openapi());
+        let mut doc = serde_json::to_value(api).unwrap_or_default();
         link_flow_steps(&mut doc);
         serde_json::to_string_pretty(&doc).unwrap_or_default()
     })
@@ -175,6 +183,8 @@ pub fn routes() -> Router<AppState> {
         .route("/recovery/password", post(recovery::password))
         .route("/recovery/freeze", post(recovery::freeze))
         .route("/dev/mailbox", get(account::dev_mailbox))
+        .merge(security::routes())
+        .merge(admin::routes())
         .route("/openapi.json", get(openapi_json))
         .route("/docs", get(reference::page))
         .fallback(not_found)

@@ -79,6 +79,7 @@ pub mod bounds {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct OrgPolicy {
     pub methods_enabled: Vec<MethodKind>,

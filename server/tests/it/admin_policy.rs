@@ -13,6 +13,7 @@ db_tests!(
     a_value_out_of_bounds_is_refused_by_name_and_nothing_changes,
     nobody_but_the_organisations_administrator_reads_or_changes_it,
     two_methods_required_makes_a_users_recovery_need_two_gates,
+    the_form_has_a_box_for_every_method_and_passkeys_survive_a_save,
 );
 
 const ADMIN: &str = "boss@example.com";
@@ -24,6 +25,7 @@ fn form<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
         ("method_sms", "on"),
         ("method_authenticator", "on"),
         ("method_recovery_codes", "on"),
+        ("method_passkey", "on"),
         ("methods_required", "1"),
         ("questions_to_register", "3"),
         ("questions_to_answer", "3"),
@@ -214,6 +216,7 @@ async fn a_value_out_of_bounds_is_refused_by_name_and_nothing_changes(db: Db) {
                 ("method_sms", ""),
                 ("method_authenticator", ""),
                 ("method_recovery_codes", ""),
+                ("method_passkey", ""),
             ],
             "policy_invalid",
             "methods_enabled",
@@ -415,4 +418,39 @@ async fn two_methods_required_makes_a_users_recovery_need_two_gates(db: Db) {
     // is not asserted here; tests/it/decoys.rs compares the distributions.
     let (_, help) = recovery_flow(&t, "nobody@second.example").await;
     assert_eq!(help, serde_json::Value::Null);
+}
+
+/// The form once listed five methods by hand and left passkeys out, so any save turned
+/// them off for the whole organisation.
+async fn the_form_has_a_box_for_every_method_and_passkeys_survive_a_save(db: Db) {
+    let t = TestApp::new(db).await;
+    let cookie = admin(&t).await;
+    let page = t.get("/admin/policy", Some(&cookie)).await;
+    for kind in MethodKind::ALL {
+        let name = format!("name=\"method_{}\"", kind.as_str());
+        assert!(page.body.contains(&name), "no {name} on the page");
+    }
+    let saved = |form: Vec<(&'static str, &'static str)>| {
+        let t = &t;
+        let cookie = cookie.clone();
+        async move {
+            let r = t.call("admin/policy/save", &form, Some(&cookie)).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            t.state
+                .store
+                .find_org(t.org.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .policy
+        }
+    };
+    let kept = saved(form(&[])).await;
+    assert!(kept.methods_enabled.contains(&MethodKind::Passkey));
+    let without: Vec<_> = form(&[])
+        .into_iter()
+        .filter(|(k, _)| *k != "method_passkey")
+        .collect();
+    let dropped = saved(without).await;
+    assert!(!dropped.methods_enabled.contains(&MethodKind::Passkey));
 }

@@ -16,6 +16,7 @@ mod admin_policy;
 mod admin_terms;
 mod admin_users;
 mod api_v1;
+mod api_v1_admin;
 mod cli;
 mod config;
 mod decoys;

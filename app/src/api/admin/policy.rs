@@ -35,6 +35,7 @@ pub async fn save_policy(
     method_authenticator: Option<String>,
     method_recovery_codes: Option<String>,
     method_security_questions: Option<String>,
+    method_passkey: Option<String>,
     methods_required: String,
     questions_to_register: String,
     questions_to_answer: String,
@@ -61,6 +62,7 @@ pub async fn save_policy(
                 (method_authenticator, MethodKind::Authenticator),
                 (method_recovery_codes, MethodKind::RecoveryCodes),
                 (method_security_questions, MethodKind::SecurityQuestions),
+                (method_passkey, MethodKind::Passkey),
             ]
             .into_iter()
             .filter_map(|(ticked, kind)| ticked.map(|_| kind))
@@ -116,6 +118,7 @@ pub const FORM_FIELDS: &[(&str, &[&str])] = &[
             "method_authenticator",
             "method_recovery_codes",
             "method_security_questions",
+            "method_passkey",
             "methods_required",
             "questions_to_register",
             "questions_to_answer",

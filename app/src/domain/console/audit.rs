@@ -12,6 +12,7 @@ pub const PAGE_SIZE: usize = 50;
 
 /// One event as the page shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub id: i64,
     pub at: i64,
@@ -29,6 +30,7 @@ pub struct AuditEntry {
 
 /// One page of the log, or why the filters can't be used.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
     /// Cursor for the next (older) page, when there is one.

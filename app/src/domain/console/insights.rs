@@ -14,6 +14,7 @@ pub fn period(days: Option<u32>) -> u32 {
 
 /// One day of activity (UTC).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DayActivity {
     /// `YYYY-MM-DD`.
     pub day: String,
@@ -35,6 +36,7 @@ impl DayActivity {
 
 /// How often a method's proof passed and failed in recovery.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MethodUse {
     pub kind: MethodKind,
     pub passed: u32,
@@ -43,6 +45,7 @@ pub struct MethodUse {
 
 /// How many recovery flows reached each step.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Funnel {
     pub started: u32,
     pub purpose: u32,
@@ -65,6 +68,7 @@ impl Funnel {
 
 /// Someone who can't recover on their own yet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Unregistered {
     pub name: String,
     pub email: String,
@@ -73,6 +77,7 @@ pub struct Unregistered {
 /// The charts, as SVG made on the server from the numbers below (no user input but
 /// escaped labels).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Charts {
     pub activity: String,
     pub funnel: String,
@@ -82,6 +87,7 @@ pub struct Charts {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct InsightsView {
     pub days: u32,
     pub activity: Vec<DayActivity>,

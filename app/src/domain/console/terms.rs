@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 
 /// One term, with how often it refused a new password lately.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TermView {
     pub term: String,
     /// The screening key: what the remove form names.
@@ -12,6 +13,7 @@ pub struct TermView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TermsView {
     pub terms: Vec<TermView>,
     pub max: u32,

@@ -9,6 +9,7 @@ pub const MAX_SEARCH: usize = 200;
 
 /// One user as the list shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserRow {
     pub id: i64,
     pub name: String,
@@ -27,6 +28,7 @@ pub struct UserRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UsersView {
     pub rows: Vec<UserRow>,
     pub total: u32,

@@ -51,16 +51,12 @@ fn check_field(i18n: I18n, name: &'static str, checked: bool, hint: Option<Strin
 }
 
 fn methods_fieldset(i18n: I18n, enabled: &[MethodKind]) -> AnyView {
-    let boxes = [
-        ("method_email", MethodKind::Email),
-        ("method_sms", MethodKind::Sms),
-        ("method_authenticator", MethodKind::Authenticator),
-        ("method_recovery_codes", MethodKind::RecoveryCodes),
-        ("method_security_questions", MethodKind::SecurityQuestions),
-    ]
+    // One box per kind, named as `save_policy` takes it (`method_<kind>`).
+    let boxes = MethodKind::ALL
     .into_iter()
-    .map(|(name, kind)| {
-        let id = field_id(name);
+    .map(|kind| {
+        let name = format!("method_{}", kind.as_str());
+        let id = field_id(&name);
         let weaker = kind == MethodKind::SecurityQuestions;
         let hint_id = weaker.then(|| format!("{id}-hint"));
         view! {

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 
 /// The form's fields, exactly as typed. Also the CSV route's query string.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 #[serde(default)]
 pub struct FilterQuery {
     pub from: String,
@@ -23,6 +25,7 @@ pub struct FilterQuery {
 
 /// Which field is wrong, so the form can say so next to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum FilterProblem {
     From,
     To,
