@@ -44,6 +44,14 @@ async fn an_administrator_runs_the_console_through_the_api(db: Db) {
     )
     .await;
     problem(&bad_filter, StatusCode::BAD_REQUEST, "invalid_input");
+    for path in [
+        "/admin/users?page=0",
+        "/admin/insights?days=366",
+        "/admin/audit.csv?from=yesterday",
+    ] {
+        let refused = api(&app, "GET", path, None, Auth::Bearer(&token)).await;
+        problem(&refused, StatusCode::BAD_REQUEST, "invalid_input");
+    }
 
     // The sign-in just made is in the log, and in its CSV export.
     let audit = get_ok(&app, "/admin/audit?activity=sign_in", &token).await;

@@ -95,9 +95,16 @@ pub async fn audit_csv(State(state): State<AppState>, req: Request) -> Response 
     // so that the API answers with a problem document.
     let (parts, body) = req.into_parts();
     let checked = answer(state.clone(), parts.clone(), async {
-        query::<FilterQuery>(&parts.uri)?;
+        let q = query::<FilterQuery>(&parts.uri)?;
         let state = crate::server::app_state()?;
-        crate::server::admin::require_admin(&state).await?;
+        let admin = crate::server::admin::require_admin(&state).await?;
+        // Filters the export would refuse (in plain text, for a browser): refused here.
+        if crate::server::admin::audit::resolve(&state, &admin, &q)
+            .await?
+            .is_err()
+        {
+            return Err(AppError::InvalidInput);
+        }
         Ok(done())
     })
     .await;
@@ -112,7 +119,8 @@ pub async fn audit_csv(State(state): State<AppState>, req: Request) -> Response 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Period {
-    /// 7, 30 or 90 (the default).
+    /// 7, 30 or 90 (the default; other values are taken as the nearest of these).
+    #[param(minimum = 1, maximum = 365)]
     pub days: Option<u32>,
 }
 
@@ -129,7 +137,11 @@ pub struct Period {
 pub async fn insights(State(state): State<AppState>, req: Request) -> Response {
     let q = query::<Period>(req.uri());
     without_body(state, req, async move {
-        crate::api::admin::insights::admin_insights(q?.days)
+        let days = q?.days;
+        if days.is_some_and(|d| !(1..=365).contains(&d)) {
+            return Err(AppError::InvalidInput);
+        }
+        crate::api::admin::insights::admin_insights(days)
             .await
             .map(Json)
     })
@@ -146,6 +158,7 @@ pub struct UserQuery {
     /// `active`, `disabled`, `locked`, or empty for all.
     pub status: Option<String>,
     /// From 1.
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<u32>,
 }
 
@@ -163,6 +176,9 @@ pub async fn users(State(state): State<AppState>, req: Request) -> Response {
     let q = query::<UserQuery>(req.uri());
     without_body(state, req, async move {
         let q = q?;
+        if q.page.is_some_and(|p| !(1..=100_000).contains(&p)) {
+            return Err(AppError::InvalidInput);
+        }
         crate::api::admin::users::admin_users(q.q, q.role, q.status, q.page)
             .await
             .map(Json)
