@@ -11,6 +11,7 @@ pub use crate::domain::passkeys::PasskeyStart;
 
 /// One registered passkey, as the security-info page lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PasskeyView {
     pub id: i64,
     pub name: String,

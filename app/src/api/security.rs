@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// One registered (or half-registered) method, as the page shows it: masked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MethodView {
     pub id: i64,
     pub kind: MethodKind,
@@ -21,6 +22,7 @@ pub struct MethodView {
 
 /// The security info page's facts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SecurityView {
     pub methods: Vec<MethodView>,
     pub recovery_codes_left: i64,
@@ -216,6 +218,7 @@ pub async fn begin_authenticator() -> Result<(), AppError> {
 /// The pending enrolment: the QR code as inline SVG (made by us, from our own data) and
 /// the secret as text for typing in by hand.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EnrolmentView {
     pub qr_svg: String,
     pub secret: String,
@@ -336,6 +339,7 @@ pub struct QuestionChoice {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct QuestionsView {
     pub to_register: u8,
     pub choices: Vec<QuestionChoice>,

@@ -17,6 +17,7 @@ mod admin_terms;
 mod admin_users;
 mod api_v1;
 mod api_v1_admin;
+mod api_v1_security;
 mod cli;
 mod config;
 mod decoys;
