@@ -1,9 +1,8 @@
 //! The JSON API (`/api/v1`) through the router, on both databases: its document, bearer
 //! sessions, a whole recovery carried by the flow header, problem documents, and the
-//! same answers as the pages' for known and unknown identifiers.
+//! same answers as the pages' for known, unknown, disabled and locked identifiers.
 use crate::support::{Db, Reply, TestApp, PASSWORD};
-use app::server::store::methods::ContactKind;
-use app::server::store::Role;
+use app::server::store::{Role, UserStatus};
 use axum::body::Body;
 use http::{Request, StatusCode};
 use serde_json::{json, Value};
@@ -11,7 +10,7 @@ use serde_json::{json, Value};
 crate::db_tests!(
     sign_in_gives_a_bearer_session_that_signs_out,
     a_whole_reset_goes_through_the_api,
-    known_and_unknown_ids_answer_alike_and_as_the_pages_do,
+    known_unknown_disabled_and_locked_ids_answer_alike_and_as_the_pages_do,
     wrong_codes_and_bad_input_are_problem_documents,
     a_cookie_session_keeps_the_same_origin_check,
     a_temporary_password_is_changed_through_the_api,
@@ -113,29 +112,9 @@ async fn flow(app: &TestApp, token: &str) -> Value {
     json_of(&reply)
 }
 
-/// The 8-digit code of the newest message to `to`.
-async fn code_sent_to(app: &TestApp, to: &str) -> String {
-    let messages = app.state.store.recent_messages(50).await.unwrap();
-    let m = messages
-        .into_iter()
-        .find(|m| m.recipient == to)
-        .unwrap_or_else(|| panic!("nothing sent to {to}"));
-    let digits: Vec<char> = m.body.chars().collect();
-    digits
-        .windows(8)
-        .find(|w| w.iter().all(char::is_ascii_digit))
-        .map(|w| w.iter().collect())
-        .expect("a code in the message")
-}
-
 async fn anna(app: &TestApp) -> i64 {
-    let id = app.user("anna@example.com", Role::User, false).await;
-    app.state
-        .store
-        .add_demo_method(id, ContactKind::Email, ALT, crate::support::START)
+    app.user_with_alternate("anna@example.com", Role::User, ALT)
         .await
-        .unwrap();
-    id
 }
 
 async fn sign_in_gives_a_bearer_session_that_signs_out(db: Db) {
@@ -213,7 +192,7 @@ async fn a_whole_reset_goes_through_the_api(db: Db) {
         .await,
     );
     assert_eq!(flow(&app, &token).await["challenge"]["kind"], "email");
-    let code = code_sent_to(&app, ALT).await;
+    let code = app.code_sent_to(ALT).await.unwrap();
     no_content(
         &api(
             &app,
@@ -362,31 +341,79 @@ async fn walk(app: &TestApp, user: &str) -> Option<(usize, usize, Value, u16, St
     ))
 }
 
-async fn known_and_unknown_ids_answer_alike_and_as_the_pages_do(db: Db) {
+/// The first of `tries` identifiers whose flow offers an email gate, walked. Decoys
+/// look like the organisation's accounts, so not every one offers an email; `make`
+/// prepares the `n`th identifier (and its account, if any).
+async fn first_with_email<F, Fut>(
+    app: &TestApp,
+    tries: usize,
+    make: F,
+) -> (usize, usize, Value, u16, String)
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = String>,
+{
+    for n in 0..tries {
+        // Past the per-address limit on starts without a proof of work.
+        app.clock.advance(3600);
+        let user = make(n).await;
+        if let Some(walked) = walk(app, &user).await {
+            return walked;
+        }
+    }
+    panic!("no flow of {tries} offered an email gate");
+}
+
+async fn known_unknown_disabled_and_locked_ids_answer_alike_and_as_the_pages_do(db: Db) {
     let app = TestApp::new(db).await;
     anna(&app).await;
     let known = walk(&app, "anna@example.com")
         .await
         .expect("anna's email gate");
-    // Decoys look like the organisation's accounts, so not every one offers an email:
-    // the first unknown ID that does.
-    let mut unknown = None;
-    for n in 0..40 {
-        if n % 2 == 1 {
-            // Past the per-address limit on starts without a proof of work.
-            app.clock.advance(3600);
+    let unknown = first_with_email(
+        &app,
+        40,
+        |n| async move { format!("nobody{n}@example.com") },
+    )
+    .await;
+    // A disabled account walks a decoy flow: its gates are drawn like an unknown ID's.
+    let portal = &app;
+    let disabled = first_with_email(&app, 40, move |n| {
+        let app = portal;
+        async move {
+            let user = format!("gone{n}@example.com");
+            let id = app.user_with_alternate(&user, Role::User, ALT).await;
+            app.state
+                .store
+                .set_user_status(id, UserStatus::Disabled, app.state.now())
+                .await
+                .unwrap();
+            user
         }
-        unknown = walk(&app, &format!("nobody{n}@example.com")).await;
-        if unknown.is_some() {
-            break;
-        }
+    })
+    .await;
+    // A locked-out account recovers as any other (unlocking is what it is for).
+    let locked = {
+        app.clock.advance(3600);
+        let id = app
+            .user_with_alternate("kept@example.com", Role::User, ALT)
+            .await;
+        app.lock_out(id, 86_400).await;
+        walk(&app, "kept@example.com")
+            .await
+            .expect("the locked account's email gate")
+    };
+    for (name, other) in [
+        ("unknown", &unknown),
+        ("disabled", &disabled),
+        ("locked", &locked),
+    ] {
+        assert_eq!((known.0, known.1), (other.0, other.1), "{name}");
+        assert_eq!(shape(&known.2), shape(&other.2), "{name}");
+        // An address that isn't the stored one: the same answer as a match, nothing sent.
+        assert_eq!((other.3, other.4.as_str()), (204, ""), "{name}");
     }
-    let unknown = unknown.expect("a decoy with an email gate");
-    assert_eq!((known.0, known.1), (unknown.0, unknown.1));
-    assert_eq!(shape(&known.2), shape(&unknown.2));
-    // An address that isn't the stored one: the same answer as a match, nothing sent.
     assert_eq!((known.3, known.4.as_str()), (204, ""));
-    assert_eq!((unknown.3, unknown.4.as_str()), (204, ""));
     assert!(app
         .state
         .store

@@ -32,20 +32,6 @@ async fn signed_in(app: &TestApp, role: Role) -> (i64, String) {
     (id, token)
 }
 
-/// The 8-digit code in the newest message to `to`.
-async fn code_sent_to(app: &TestApp, to: &str) -> String {
-    let mail = app.state.store.recent_messages(50).await.unwrap();
-    let m = mail
-        .iter()
-        .find(|m| m.recipient == to)
-        .unwrap_or_else(|| panic!("no message to {to}"));
-    m.body
-        .split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 8)
-        .unwrap_or_else(|| panic!("no code in {:?}", m.body))
-        .to_owned()
-}
-
 /// A read that must succeed, as JSON.
 async fn get(app: &TestApp, path: &str, token: &str) -> Value {
     let reply = api(app, "GET", path, None, Auth::Bearer(token)).await;
@@ -128,7 +114,7 @@ async fn an_email_is_added_verified_listed_and_removed(db: Db) {
     assert_eq!(pending["masked"], "a•••@e•••.net");
     assert_eq!(pending["verified"], false);
     let method = pending["id"].as_i64().unwrap();
-    let code = code_sent_to(&app, ALT).await;
+    let code = app.code_sent_to(ALT).await.unwrap();
     let wrong = if code == "00000000" {
         "11111111"
     } else {
@@ -453,7 +439,7 @@ async fn a_reconfirmation_and_an_unknown_passkey(db: Db) {
         .await,
     );
     let method = app.state.store.methods(id).await.unwrap()[0].id;
-    let code = code_sent_to(&app, ALT).await;
+    let code = app.code_sent_to(ALT).await.unwrap();
     no_content(
         &post(
             &app,

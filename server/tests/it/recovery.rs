@@ -63,25 +63,8 @@ async fn flow(app: &TestApp, cookie: &str) -> serde_json::Value {
     serde_json::from_str(&reply.body).unwrap()
 }
 
-/// The 8-digit code of the newest message to `to`, if any.
-async fn code_sent_to(app: &TestApp, to: &str) -> Option<String> {
-    let messages = app.state.store.recent_messages(50).await.unwrap();
-    let m = messages.into_iter().find(|m| m.recipient == to)?;
-    let digits: Vec<char> = m.body.chars().collect();
-    digits
-        .windows(8)
-        .find(|w| w.iter().all(char::is_ascii_digit))
-        .map(|w| w.iter().collect())
-}
-
 async fn user_with_alt(app: &TestApp, email: &str, role: Role) -> i64 {
-    let id = app.user(email, role, false).await;
-    app.state
-        .store
-        .add_demo_method(id, ContactKind::Email, ALT, crate::support::START)
-        .await
-        .unwrap();
-    id
+    app.user_with_alternate(email, role, ALT).await
 }
 
 /// A portal with Anna, whose reset flow has mailed a code to her alternate address:
@@ -90,7 +73,7 @@ async fn anna_at_email_code(db: Db) -> (TestApp, String, String) {
     let app = TestApp::new(db).await;
     user_with_alt(&app, "anna@example.com", Role::User).await;
     let cookie = to_email_code(&app, "anna@example.com", "reset").await;
-    let code = code_sent_to(&app, ALT).await.unwrap();
+    let code = app.code_sent_to(ALT).await.unwrap();
     (app, cookie, code)
 }
 
@@ -106,7 +89,8 @@ async fn set_new_password(app: &TestApp, cookie: &str) -> Reply {
 
 /// Proves the gate being verified with the code sent to `to`.
 async fn pass_code_gate(app: &TestApp, cookie: &str, to: &str) {
-    let code = code_sent_to(app, to)
+    let code = app
+        .code_sent_to(to)
         .await
         .unwrap_or_else(|| panic!("no code sent to {to}"));
     ok(&app
@@ -138,7 +122,8 @@ async fn forgot_password_with_one_email_gate_resets_and_ends_everything(db: Db) 
     let view = flow(&app, &cookie).await;
     assert_eq!(view["state"], "verify");
     assert_eq!(view["challenge"]["kind"], "email");
-    let code = code_sent_to(&app, ALT)
+    let code = app
+        .code_sent_to(ALT)
         .await
         .expect("a code mailed to the stored address");
     ok(&app
@@ -250,7 +235,7 @@ async fn five_wrong_codes_kill_the_code(db: Db) {
     let app = TestApp::new(db).await;
     let id = user_with_alt(&app, "anna@example.com", Role::User).await;
     let cookie = to_email_code(&app, "anna@example.com", "reset").await;
-    let code = code_sent_to(&app, ALT).await.unwrap();
+    let code = app.code_sent_to(ALT).await.unwrap();
     for remaining in (0..5).rev() {
         let reply = app
             .call("recovery/prove", &[("code", "12345678")], Some(&cookie))
@@ -350,7 +335,7 @@ async fn an_administrator_needs_two_different_gates(db: Db) {
     let view = flow(&app, &cookie).await;
     assert_eq!(view["required"], 2);
     assert_eq!(view["gate"], 1);
-    let code = code_sent_to(&app, ALT).await.unwrap();
+    let code = app.code_sent_to(ALT).await.unwrap();
     ok(&app
         .call("recovery/prove", &[("code", &code)], Some(&cookie))
         .await);
@@ -382,7 +367,7 @@ async fn unlock_clears_the_lockout_and_keeps_the_password(db: Db) {
     let locked = app.state.store.find_user(id).await.unwrap().unwrap();
     assert!(locked.lockout.is_locked(app.state.now()));
     let cookie = to_email_code(&app, "anna@example.com", "unlock").await;
-    let code = code_sent_to(&app, ALT).await.unwrap();
+    let code = app.code_sent_to(ALT).await.unwrap();
     ok(&app
         .call("recovery/prove", &[("code", &code)], Some(&cookie))
         .await);
@@ -396,7 +381,7 @@ async fn this_wasnt_me_freezes_the_account(db: Db) {
     let app = TestApp::new(db).await;
     let id = user_with_alt(&app, "anna@example.com", Role::User).await;
     let cookie = to_email_code(&app, "anna@example.com", "unlock").await;
-    let code = code_sent_to(&app, ALT).await.unwrap();
+    let code = app.code_sent_to(ALT).await.unwrap();
     ok(&app
         .call("recovery/prove", &[("code", &code)], Some(&cookie))
         .await);
@@ -531,7 +516,7 @@ async fn two_instances_share_limits_and_serve_one_flow(db: Db) {
             Some(&cookie),
         )
         .await);
-    let code = code_sent_to(&b, ALT).await.unwrap();
+    let code = b.code_sent_to(ALT).await.unwrap();
     ok(&b
         .call("recovery/prove", &[("code", &code)], Some(&cookie))
         .await);
@@ -841,7 +826,7 @@ async fn fifty_parallel_wrong_codes_are_compared_at_most_five_times(db: Db) {
     let app = TestApp::new(db).await;
     let id = user_with_alt(&app, "anna@example.com", Role::User).await;
     let cookie = to_email_code(&app, "anna@example.com", "reset").await;
-    let code = code_sent_to(&app, ALT).await.unwrap();
+    let code = app.code_sent_to(ALT).await.unwrap();
     let wrong = if code == "00000000" {
         "11111111"
     } else {
@@ -890,7 +875,7 @@ async fn a_resend_kills_the_old_code_and_keeps_the_failures(db: Db) {
     assert_eq!(error_code(&soon), "too_soon");
     app.clock.advance(61);
     ok(&app.call("recovery/resend", &[], Some(&cookie)).await);
-    let new = code_sent_to(&app, ALT).await.unwrap();
+    let new = app.code_sent_to(ALT).await.unwrap();
     let dead = app
         .call("recovery/prove", &[("code", &old)], Some(&cookie))
         .await;
@@ -909,10 +894,10 @@ async fn a_resend_kills_the_old_code_and_keeps_the_failures(db: Db) {
 async fn two_flows_with_codes(app: &TestApp) -> ((String, String), (String, String)) {
     user_with_alt(app, "anna@example.com", Role::User).await;
     let first = to_email_code(app, "anna@example.com", "reset").await;
-    let first_code = code_sent_to(app, ALT).await.unwrap();
+    let first_code = app.code_sent_to(ALT).await.unwrap();
     app.clock.advance(61);
     let second = to_email_code(app, "anna@example.com", "reset").await;
-    let second_code = code_sent_to(app, ALT).await.unwrap();
+    let second_code = app.code_sent_to(ALT).await.unwrap();
     ((first, first_code), (second, second_code))
 }
 

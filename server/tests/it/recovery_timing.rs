@@ -7,14 +7,19 @@
 //! and body length were the same. It asserts nothing about timing, only that every
 //! request got an answer that isn't a server error.
 //!
+//! It walks the flows twice, once per surface: as the hydrated pages call the server
+//! functions (`/api/recovery/…`, form posts, the flow in its cookie) and as a native
+//! client calls the JSON API (`/api/v1/recovery/…`, JSON bodies, the flow in the
+//! `Regain-Flow` header), each with its own report.
+//!
 //! `./dev bench timing` runs it on a release build; by hand:
 //! `cargo test --release -p server --test it recovery_timing -- --ignored --nocapture --test-threads=1`
 //!
 //! Environment: `REGAIN_BENCH_ROUNDS` (200), `REGAIN_BENCH_DEADLINE_MS` (25, every step's
 //! deadline), `REGAIN_BENCH_SEED` (random; printed, to repeat an order),
-//! `REGAIN_BENCH_DB=postgres` (SQLite by default; PostgreSQL needs `POSTGRES_TEST_URL`).
+//! `REGAIN_BENCH_DB=postgres` (SQLite by default; PostgreSQL needs `POSTGRES_TEST_URL`),
+//! `REGAIN_BENCH_SURFACE` (`pages`, `api`, or both by default).
 use crate::support::{Db, TestApp, START};
-use app::domain::lockout::LockoutState;
 use app::server::recovery::limits::{Limit, StepDeadlines};
 use app::server::state::Settings;
 use app::server::store::methods::ContactKind;
@@ -95,6 +100,42 @@ impl Kind {
     /// drawn from the identifier, so they need not include an email).
     fn is_decoy(self) -> bool {
         matches!(self, Kind::Unknown | Kind::Disabled | Kind::NoMethod)
+    }
+}
+
+/// How a client reaches the recovery steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Surface {
+    /// The pages' server functions: form posts to `/api/recovery/…`, the flow's cookie.
+    Pages,
+    /// The JSON API: JSON to `/api/v1/recovery/…`, the flow's token in a header.
+    Api,
+}
+
+impl Surface {
+    fn name(self) -> &'static str {
+        match self {
+            Surface::Pages => "pages (server functions, cookie)",
+            Surface::Api => "JSON API (/api/v1, Regain-Flow header)",
+        }
+    }
+
+    /// One letter in the identifiers, so that the two surfaces' accounts differ.
+    fn letter(self) -> char {
+        match self {
+            Surface::Pages => 'p',
+            Surface::Api => 'j',
+        }
+    }
+
+    /// The surfaces `REGAIN_BENCH_SURFACE` asks for.
+    fn chosen() -> Vec<Surface> {
+        match std::env::var("REGAIN_BENCH_SURFACE").as_deref() {
+            Err(_) | Ok("" | "both") => vec![Surface::Pages, Surface::Api],
+            Ok("pages") => vec![Surface::Pages],
+            Ok("api") => vec![Surface::Api],
+            Ok(other) => panic!("REGAIN_BENCH_SURFACE={other}: pages, api or both"),
+        }
     }
 }
 
@@ -193,56 +234,60 @@ async fn recovery_timing() {
     );
 
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let mut samples: BTreeMap<(Stage, Kind), Vec<Sample>> = BTreeMap::new();
-    let mut redrawn = 0;
-    let mut without_cookie = 0;
     let mut server_errors = Vec::new();
-    let began = Instant::now();
-    // Round 0 warms up (connection pool, prepared statements, first page of each table)
-    // and is not recorded: its first-use costs would land on whichever kind came first.
-    for round in 0..=rounds {
-        let mut order = Kind::ALL;
-        order.shuffle(&mut rng);
-        for kind in order {
-            let walked = walk(&app, addr, kind, round).await;
-            server_errors.extend(walked.samples.iter().filter(|(_, s)| s.status >= 500).map(
-                |(stage, s)| {
-                    format!(
-                        "round {round}, {} {}: {}",
-                        kind.name(),
-                        stage.name(),
-                        s.status
-                    )
-                },
-            ));
-            if round == 0 {
-                continue;
+    for surface in Surface::chosen() {
+        println!();
+        println!("== {}", surface.name());
+        let mut samples: BTreeMap<(Stage, Kind), Vec<Sample>> = BTreeMap::new();
+        let mut redrawn = 0;
+        let mut without_flow = 0;
+        let began = Instant::now();
+        // Round 0 warms up (connection pool, prepared statements, first page of each
+        // table) and is not recorded: its first-use costs would land on whichever kind
+        // came first.
+        for round in 0..=rounds {
+            let mut order = Kind::ALL;
+            order.shuffle(&mut rng);
+            for kind in order {
+                let walked = walk(&app, addr, surface, kind, round).await;
+                server_errors.extend(walked.samples.iter().filter(|(_, s)| s.status >= 500).map(
+                    |(stage, s)| {
+                        format!(
+                            "{surface:?}, round {round}, {} {}: {}",
+                            kind.name(),
+                            stage.name(),
+                            s.status
+                        )
+                    },
+                ));
+                if round == 0 {
+                    continue;
+                }
+                redrawn += walked.redraws;
+                without_flow += usize::from(!walked.had_flow);
+                for (stage, sample) in walked.samples {
+                    samples.entry((stage, kind)).or_default().push(sample);
+                }
             }
-            redrawn += walked.redraws;
-            without_cookie += usize::from(!walked.had_cookie);
-            for (stage, sample) in walked.samples {
-                samples.entry((stage, kind)).or_default().push(sample);
+            // Fresh accounts every round, and the clock past every limit's window, so
+            // nothing one round did shapes the next one's answers.
+            app.clock.advance(ROUND_SECONDS);
+            if round > 0 && round % 50 == 0 && round < rounds {
+                println!(
+                    "  … {round}/{rounds} rounds, {:.0} s",
+                    began.elapsed().as_secs_f64()
+                );
             }
         }
-        // Fresh accounts every round, and the clock past every limit's window, so nothing
-        // one round did shapes the next one's answers.
-        app.clock.advance(ROUND_SECONDS);
-        if round > 0 && round % 50 == 0 && round < rounds {
-            println!(
-                "  … {round}/{rounds} rounds, {:.0} s",
-                began.elapsed().as_secs_f64()
-            );
-        }
+        println!(
+            "{} flows in {:.0} s; decoy identifiers drawn again for want of an email hint: \
+             {redrawn}; flows whose start gave no flow (cookie or token): {without_flow}",
+            rounds * Kind::ALL.len(),
+            began.elapsed().as_secs_f64()
+        );
+        print_report(&samples);
     }
     served.abort();
-
-    println!(
-        "{} flows in {:.0} s; decoy identifiers drawn again for want of an email hint: {redrawn}; \
-         flows whose start set no recovery cookie: {without_cookie}",
-        rounds * Kind::ALL.len(),
-        began.elapsed().as_secs_f64()
-    );
-    print_report(&samples);
 
     assert!(server_errors.is_empty(), "server errors: {server_errors:?}");
 }
@@ -282,8 +327,18 @@ struct Subject {
 
 /// Creates the account of `kind` for this round (none for `Unknown`). Every kind's
 /// identifier and addresses have the same length, so no answer differs by echoing them.
-async fn prepare(app: &TestApp, kind: Kind, round: usize, attempt: usize) -> Subject {
-    let tag = format!("{round:05}{}{attempt:02}", kind.letter());
+async fn prepare(
+    app: &TestApp,
+    surface: Surface,
+    kind: Kind,
+    round: usize,
+    attempt: usize,
+) -> Subject {
+    let tag = format!(
+        "{round:05}{}{}{attempt:02}",
+        surface.letter(),
+        kind.letter()
+    );
     let user_id = format!("u{tag}@example.com");
     let alternate = format!("a{tag}@example.net");
     let typed = match kind {
@@ -307,21 +362,9 @@ async fn prepare(app: &TestApp, kind: Kind, round: usize, attempt: usize) -> Sub
                 .set_user_status(id, UserStatus::Disabled, now)
                 .await
                 .unwrap(),
-            Kind::Locked => {
-                // As ten wrong passwords would leave it, but locked for years: the clock
-                // moves a day every round.
-                let locked = LockoutState {
-                    failures: 10,
-                    locked_until: Some(now + 10 * 365 * 86_400),
-                    last_failure: None,
-                };
-                assert!(app
-                    .state
-                    .store
-                    .swap_lockout(id, &LockoutState::default(), &locked, now)
-                    .await
-                    .unwrap());
-            }
+            // As ten wrong passwords would leave it, but locked for years: the clock
+            // moves a day every round.
+            Kind::Locked => app.lock_out(id, 10 * 365 * 86_400).await,
             _ => {}
         }
     }
@@ -332,49 +375,76 @@ async fn prepare(app: &TestApp, kind: Kind, round: usize, attempt: usize) -> Sub
 struct Walked {
     samples: Vec<(Stage, Sample)>,
     redraws: usize,
-    had_cookie: bool,
+    had_flow: bool,
 }
 
-/// Walks one flow of `kind` as a browser would, on one keep-alive connection: start,
-/// the "why" page, the purpose, the "verify" page, the email method, a resend after the
-/// cooldown, a wrong code. A decoy whose hints offer no email is drawn again (the method
-/// step must be the same one for every kind); its samples are dropped.
-async fn walk(app: &TestApp, addr: SocketAddr, kind: Kind, round: usize) -> Walked {
+/// One recovery step's request.
+enum Call<'a> {
+    Start {
+        user_id: &'a str,
+    },
+    /// The flow as the page shows it.
+    Flow,
+    Purpose,
+    Method {
+        option: usize,
+        typed: &'a str,
+    },
+    Resend,
+    Prove {
+        code: &'a str,
+    },
+}
+
+/// Walks one flow of `kind` as a browser (or a native client) would, on one keep-alive
+/// connection: start, the "why" page, the purpose, the "verify" page, the email method, a
+/// resend after the cooldown, a wrong code. A decoy whose hints offer no email is drawn
+/// again (the method step must be the same one for every kind); its samples are dropped.
+async fn walk(
+    app: &TestApp,
+    addr: SocketAddr,
+    surface: Surface,
+    kind: Kind,
+    round: usize,
+) -> Walked {
     for attempt in 0..MAX_REDRAWS {
-        let subject = prepare(app, kind, round, attempt).await;
-        let mut client = Client::new(addr);
+        let subject = prepare(app, surface, kind, round, attempt).await;
+        let mut client = Client::new(addr, surface);
         let mut samples = Vec::new();
 
         let start = client
-            .post("recovery/start", &[("user_id", &subject.user_id)], None)
+            .call(
+                &Call::Start {
+                    user_id: &subject.user_id,
+                },
+                None,
+            )
             .await;
-        let cookie = start.cookie("regain_recovery");
+        let flow = start.flow(surface);
         samples.push((Stage::Start, start.sample));
-        let cookie = cookie.as_deref();
-        let why = client.post("recovery/flow", &[], cookie).await;
+        let flow = flow.as_deref();
+        let why = client.call(&Call::Flow, flow).await;
         samples.push((Stage::PageWhy, why.sample));
-        let purpose = client
-            .post("recovery/purpose", &[("purpose", "reset")], cookie)
-            .await;
+        let purpose = client.call(&Call::Purpose, flow).await;
         samples.push((Stage::Purpose, purpose.sample));
-        let verify = client.post("recovery/flow", &[], cookie).await;
+        let verify = client.call(&Call::Flow, flow).await;
         let option = email_gate(&verify.body);
         samples.push((Stage::PageVerify, verify.sample));
         let Some(option) = option else {
             assert!(
-                kind.is_decoy() || cookie.is_none(),
+                kind.is_decoy() || flow.is_none(),
                 "a {} account offers no email gate: {}",
                 kind.name(),
                 String::from_utf8_lossy(&verify.body)
             );
-            if cookie.is_some() {
+            if flow.is_some() {
                 continue;
             }
             // No flow at all (the start was refused): every later step answers alike
             // anyway; keep timing them with the first gate.
-            return finish(app, client, samples, cookie, "0", &subject, attempt).await;
+            return finish(app, client, samples, flow, 0, &subject, attempt).await;
         };
-        return finish(app, client, samples, cookie, &option, &subject, attempt).await;
+        return finish(app, client, samples, flow, option, &subject, attempt).await;
     }
     panic!(
         "{} identifiers without an email hint {MAX_REDRAWS} times",
@@ -387,47 +457,49 @@ async fn finish(
     app: &TestApp,
     mut client: Client,
     mut samples: Vec<(Stage, Sample)>,
-    cookie: Option<&str>,
-    option: &str,
+    flow: Option<&str>,
+    option: usize,
     subject: &Subject,
     redraws: usize,
 ) -> Walked {
     let method = client
-        .post(
-            "recovery/method",
-            &[("option", option), ("typed", &subject.typed)],
-            cookie,
+        .call(
+            &Call::Method {
+                option,
+                typed: &subject.typed,
+            },
+            flow,
         )
         .await;
     samples.push((Stage::Method, method.sample));
     app.clock.advance(RESEND_AFTER_SECONDS);
-    let resend = client.post("recovery/resend", &[], cookie).await;
+    let resend = client.call(&Call::Resend, flow).await;
     samples.push((Stage::Resend, resend.sample));
-    let prove = client
-        .post("recovery/prove", &[("code", WRONG_CODE)], cookie)
-        .await;
+    let prove = client.call(&Call::Prove { code: WRONG_CODE }, flow).await;
     samples.push((Stage::Prove, prove.sample));
     Walked {
         samples,
         redraws,
-        had_cookie: cookie.is_some(),
+        had_flow: flow.is_some(),
     }
 }
 
 /// The `index` of the first email gate the flow's JSON offers.
-fn email_gate(body: &[u8]) -> Option<String> {
+fn email_gate(body: &[u8]) -> Option<usize> {
     let view: serde_json::Value = serde_json::from_slice(body).ok()?;
     view["gates"]
         .as_array()?
         .iter()
         .find(|g| g["kind"] == "email")
-        .map(|g| g["index"].to_string())
+        .and_then(|g| g["index"].as_u64())
+        .and_then(|i| usize::try_from(i).ok())
 }
 
 /// A bare HTTP/1.1 client, as an outside client sees the portal: one keep-alive
 /// connection per flow (as a browser tab keeps one), reopened if the server closes it.
 struct Client {
     addr: SocketAddr,
+    surface: Surface,
     conn: Option<TcpStream>,
 }
 
@@ -439,45 +511,111 @@ struct Answer {
 }
 
 impl Answer {
-    /// The `name=value` of the cookie `name` the answer sets, unless it clears it.
-    fn cookie(&self, name: &str) -> Option<String> {
-        self.set_cookies
-            .iter()
-            .find(|c| c.starts_with(&format!("{name}=")) && !c.contains("Max-Age=0"))
-            .and_then(|c| c.split(';').next())
-            .map(str::to_owned)
+    /// The header line that carries the flow this start answered with: the recovery
+    /// cookie the pages' start sets (unless it clears it), or the JSON API's token.
+    fn flow(&self, surface: Surface) -> Option<String> {
+        match surface {
+            Surface::Pages => self
+                .set_cookies
+                .iter()
+                .find(|c| c.starts_with("regain_recovery=") && !c.contains("Max-Age=0"))
+                .and_then(|c| c.split(';').next())
+                .map(|c| format!("cookie: {c}")),
+            Surface::Api => {
+                let started: serde_json::Value = serde_json::from_slice(&self.body).ok()?;
+                let token = started["flow_token"].as_str()?;
+                Some(format!("{}: {token}", app::server::recovery::FLOW_HEADER))
+            }
+        }
     }
 }
 
 impl Client {
-    fn new(addr: SocketAddr) -> Self {
-        Self { addr, conn: None }
+    fn new(addr: SocketAddr, surface: Surface) -> Self {
+        Self {
+            addr,
+            surface,
+            conn: None,
+        }
     }
 
-    /// A server function call as the hydrated page makes it: a form post to `/api/…`
-    /// that asks for JSON, from our own origin.
-    async fn post(
-        &mut self,
-        endpoint: &str,
-        form: &[(&str, &str)],
-        cookie: Option<&str>,
-    ) -> Answer {
-        let body = crate::support::form_encode(form);
+    /// One step, as this client's surface calls it. The pages call a server function as
+    /// the hydrated page does: a form post to `/api/…` that asks for JSON, from our own
+    /// origin. A native client sends JSON to `/api/v1/…`, with no browser's headers.
+    async fn call(&mut self, call: &Call<'_>, flow: Option<&str>) -> Answer {
+        let (method, path, content_type, body) = match self.surface {
+            Surface::Pages => {
+                let (endpoint, form): (&str, Vec<(&str, String)>) = match call {
+                    Call::Start { user_id } => ("start", vec![("user_id", user_id.to_string())]),
+                    Call::Flow => ("flow", vec![]),
+                    Call::Purpose => ("purpose", vec![("purpose", "reset".into())]),
+                    Call::Method { option, typed } => (
+                        "method",
+                        vec![("option", option.to_string()), ("typed", typed.to_string())],
+                    ),
+                    Call::Resend => ("resend", vec![]),
+                    Call::Prove { code } => ("prove", vec![("code", code.to_string())]),
+                };
+                let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                (
+                    "POST",
+                    format!("/api/recovery/{endpoint}"),
+                    Some("application/x-www-form-urlencoded"),
+                    crate::support::form_encode(&form),
+                )
+            }
+            Surface::Api => {
+                let (method, endpoint, json) = match call {
+                    Call::Start { user_id } => (
+                        "POST",
+                        "start",
+                        Some(serde_json::json!({ "user_id": user_id })),
+                    ),
+                    Call::Flow => ("GET", "flow", None),
+                    Call::Purpose => (
+                        "POST",
+                        "purpose",
+                        Some(serde_json::json!({ "purpose": "reset" })),
+                    ),
+                    Call::Method { option, typed } => (
+                        "POST",
+                        "method",
+                        Some(serde_json::json!({ "option": option, "typed": typed })),
+                    ),
+                    Call::Resend => ("POST", "resend", None),
+                    Call::Prove { code } => {
+                        ("POST", "code", Some(serde_json::json!({ "code": code })))
+                    }
+                };
+                (
+                    method,
+                    format!("/api/v1/recovery/{endpoint}"),
+                    json.as_ref().map(|_| "application/json"),
+                    json.map(|j| j.to_string()).unwrap_or_default(),
+                )
+            }
+        };
         let mut request = format!(
-            "POST /api/{endpoint} HTTP/1.1\r\n\
+            "{method} {path} HTTP/1.1\r\n\
              host: {}\r\n\
-             content-type: application/x-www-form-urlencoded\r\n\
-             content-length: {}\r\n\
              accept: application/json\r\n\
-             referer: http://127.0.0.1:3000{}\r\n\
-             sec-fetch-site: same-origin\r\n\
              user-agent: regain-timing-bench\r\n",
             self.addr,
-            body.len(),
-            app::routes::RECOVER,
         );
-        if let Some(c) = cookie {
-            request.push_str(&format!("cookie: {c}\r\n"));
+        if self.surface == Surface::Pages {
+            request.push_str(&format!(
+                "referer: http://127.0.0.1:3000{}\r\nsec-fetch-site: same-origin\r\n",
+                app::routes::RECOVER
+            ));
+        }
+        if let Some(content_type) = content_type {
+            request.push_str(&format!("content-type: {content_type}\r\n"));
+        }
+        if method == "POST" {
+            request.push_str(&format!("content-length: {}\r\n", body.len()));
+        }
+        if let Some(flow) = flow {
+            request.push_str(&format!("{flow}\r\n"));
         }
         request.push_str("\r\n");
         request.push_str(&body);

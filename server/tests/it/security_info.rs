@@ -25,20 +25,6 @@ db_tests!(
 const ALT: &str = "anna.home@example.net";
 const USER: &str = "anna@example.com";
 
-/// The 8-digit code in the newest message to `to`.
-async fn code_sent_to(t: &TestApp, to: &str) -> String {
-    let mail = t.state.store.recent_messages(50).await.unwrap();
-    let m = mail
-        .iter()
-        .find(|m| m.recipient == to)
-        .unwrap_or_else(|| panic!("no message to {to}"));
-    m.body
-        .split(|c: char| !c.is_ascii_digit())
-        .find(|w| w.len() == 8)
-        .unwrap_or_else(|| panic!("no code in {:?}", m.body))
-        .to_owned()
-}
-
 async fn signed_in(t: &TestApp, role: Role) -> (i64, String) {
     let id = t.user(USER, role, false).await;
     let cookie = t.sign_in(USER, PASSWORD).await;
@@ -69,7 +55,7 @@ async fn add_verified_email(t: &TestApp, user: i64, cookie: &str, address: &str)
         .call("security/email", &[("address", address)], Some(cookie))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let code = code_sent_to(t, address).await;
+    let code = t.code_sent_to(address).await.unwrap();
     let id = pending_id(t, user).await.to_string();
     let r = t
         .call(
@@ -137,7 +123,7 @@ async fn adding_an_email_needs_a_recent_signin_and_the_code_sent_to_it(db: Db) {
     let mail = t.state.store.recent_messages(10).await.unwrap();
     assert_eq!(mail.len(), 1);
     assert_eq!(mail[0].recipient, ALT);
-    let code = code_sent_to(&t, ALT).await;
+    let code = t.code_sent_to(ALT).await.unwrap();
     let page = t.get("/account/security/verify", Some(&cookie)).await;
     assert!(page.body.contains("a•••@e•••.net"), "{}", page.body);
     assert!(!page.body.contains(ALT));
@@ -192,7 +178,7 @@ async fn wrong_codes_resends_and_expiry(db: Db) {
     let (id, cookie) = signed_in(&t, Role::User).await;
     t.call("security/email", &[("address", ALT)], Some(&cookie))
         .await;
-    let first = code_sent_to(&t, ALT).await;
+    let first = t.code_sent_to(ALT).await.unwrap();
     let method = pending_id(&t, id).await.to_string();
     let wrong = if first == "00000000" {
         "11111111"
@@ -225,7 +211,7 @@ async fn wrong_codes_resends_and_expiry(db: Db) {
         .call("security/resend", &[("method", &method)], Some(&cookie))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let second = code_sent_to(&t, ALT).await;
+    let second = t.code_sent_to(ALT).await.unwrap();
     // The old code is dead, and the resend did not reset the count of failures.
     if first != second {
         let r = t
@@ -256,7 +242,7 @@ async fn wrong_codes_resends_and_expiry(db: Db) {
     // Five wrong tries kill a code, even the right one after them.
     t.call("security/resend", &[("method", &method)], Some(&cookie))
         .await;
-    let third = code_sent_to(&t, ALT).await;
+    let third = t.code_sent_to(ALT).await.unwrap();
     let wrong = if third == "00000000" {
         "11111111"
     } else {
@@ -288,7 +274,7 @@ async fn one_code_succeeds_once_under_concurrency(db: Db) {
     let (id, cookie) = signed_in(&t, Role::User).await;
     t.call("security/email", &[("address", ALT)], Some(&cookie))
         .await;
-    let code = code_sent_to(&t, ALT).await;
+    let code = t.code_sent_to(ALT).await.unwrap();
     let method = pending_id(&t, id).await;
     let mac = t
         .state
@@ -342,7 +328,7 @@ async fn fifty_parallel_wrong_codes_get_at_most_five_comparisons(db: Db) {
     }
     assert!(wrong <= 5, "{wrong} comparisons");
     // And the right code is dead now too.
-    let code = code_sent_to(&t, ALT).await;
+    let code = t.code_sent_to(ALT).await.unwrap();
     let mac = t
         .state
         .keys
@@ -364,7 +350,7 @@ async fn codes_of_another_user_or_method_are_refused(db: Db) {
     let bob_cookie = t.sign_in("bob@example.com", PASSWORD).await;
     t.call("security/email", &[("address", ALT)], Some(&anna_cookie))
         .await;
-    let anna_code = code_sent_to(&t, ALT).await;
+    let anna_code = t.code_sent_to(ALT).await.unwrap();
     let anna_method = pending_id(&t, anna).await.to_string();
     // Bob can't verify Anna's method, even with her code.
     let r = t
@@ -456,7 +442,7 @@ async fn a_phone_is_validated_and_gets_its_code_by_sms(db: Db) {
     let mail = t.state.store.recent_messages(10).await.unwrap();
     assert_eq!(mail[0].channel, "sms");
     assert_eq!(mail[0].recipient, "+393331234567");
-    let code = code_sent_to(&t, "+393331234567").await;
+    let code = t.code_sent_to("+393331234567").await.unwrap();
     let method = pending_id(&t, id).await.to_string();
     let r = t
         .call(

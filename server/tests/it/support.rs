@@ -230,6 +230,49 @@ impl TestApp {
         secret
     }
 
+    /// A user with a verified alternate email `alternate`, as the demo data registers it.
+    pub async fn user_with_alternate(&self, email: &str, role: Role, alternate: &str) -> i64 {
+        let id = self.user(email, role, false).await;
+        self.state
+            .store
+            .add_demo_method(
+                id,
+                app::server::store::methods::ContactKind::Email,
+                alternate,
+                START,
+            )
+            .await
+            .unwrap();
+        id
+    }
+
+    /// Locks user `id` out of signing in for `seconds`, as ten wrong passwords would.
+    pub async fn lock_out(&self, id: i64, seconds: i64) {
+        use app::domain::lockout::LockoutState;
+        let now = self.state.now();
+        let locked = LockoutState {
+            failures: 10,
+            locked_until: Some(now + seconds),
+            last_failure: None,
+        };
+        assert!(self
+            .state
+            .store
+            .swap_lockout(id, &LockoutState::default(), &locked, now)
+            .await
+            .unwrap());
+    }
+
+    /// The 8-digit code in the newest message to `to`, if anything was sent there.
+    pub async fn code_sent_to(&self, to: &str) -> Option<String> {
+        let mail = self.state.store.recent_messages(50).await.unwrap();
+        let m = mail.iter().find(|m| m.recipient == to)?;
+        m.body
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|w| w.len() == 8)
+            .map(str::to_owned)
+    }
+
     /// Gives user `id` a new set of recovery codes, as registration would store them;
     /// returns them.
     pub async fn give_recovery_codes(&self, id: i64) -> Vec<String> {
