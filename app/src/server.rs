@@ -21,6 +21,7 @@ pub mod session;
 pub mod state;
 pub mod store;
 pub mod strength;
+pub mod sweeper;
 pub mod totp;
 
 pub use state::{app_state, AppState};

@@ -9,6 +9,7 @@ use app::server::hashing::{HashCost, PasswordHasher};
 use app::server::keys::Keys;
 use app::server::state::Settings;
 use app::server::store::{NewUser, Role, Store, UserStatus};
+use app::server::sweeper::Sweeper;
 use app::server::{audit, AppState};
 use clap::{Args, Parser, Subcommand};
 use leptos::config::LeptosOptions;
@@ -292,6 +293,12 @@ async fn serve(config: Config) -> Result<(), CliError> {
         config.delivery_settings(),
     )
     .spawn();
+    let sweeper = Sweeper::new(
+        state.store.clone(),
+        state.clock.clone(),
+        config.sweep_settings(state.settings.sessions),
+    )
+    .spawn();
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     tracing::info!(addr = %config.addr, dev = config.dev, "listening");
     let app = crate::router(state);
@@ -304,6 +311,7 @@ async fn serve(config: Config) -> Result<(), CliError> {
     })
     .await;
     delivery.shutdown().await;
+    sweeper.shutdown().await;
     Ok(served?)
 }
 

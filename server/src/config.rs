@@ -1,5 +1,8 @@
 //! Configuration: defaults, then an optional TOML file, then `REGAIN_*` variables, then
 //! command-line flags. A bad value fails start-up naming its key; an unknown key warns.
+use app::server::store::sessions::SessionLimits;
+use app::server::store::sweep::Retention;
+use app::server::sweeper::SweepSettings;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -36,6 +39,11 @@ pub struct Config {
     /// Seconds one delivery attempt may take; default 30. A claim on a message lasts
     /// twice this plus 5 s, after which another instance may try it.
     pub delivery_timeout: Option<u64>,
+    /// Seconds between two clean-up sweeps of this instance; default 300, 10 to 86400.
+    pub sweep_interval: Option<u64>,
+    /// Days an expired flow, code, session, counter or sent message is kept before the
+    /// sweep deletes it; default 7, 2 to 3650. The audit log is never swept.
+    pub retention_days: Option<i64>,
     /// Recovery starts allowed per IP address an hour, with a solved proof of work
     /// (default 20) and without one, i.e. with JavaScript off (default 5). 1 to 100000.
     pub recovery_starts_per_hour: Option<i64>,
@@ -84,6 +92,8 @@ impl std::fmt::Debug for Config {
                 &self.sms_gateway_secret.as_ref().map(|_| "(redacted)"),
             )
             .field("delivery_timeout", &self.delivery_timeout)
+            .field("sweep_interval", &self.sweep_interval)
+            .field("retention_days", &self.retention_days)
             .field("recovery_starts_per_hour", &self.recovery_starts_per_hour)
             .field(
                 "recovery_starts_per_hour_without_pow",
@@ -136,6 +146,8 @@ impl Default for Config {
             sms_gateway_url: None,
             sms_gateway_secret: None,
             delivery_timeout: None,
+            sweep_interval: None,
+            retention_days: None,
             recovery_starts_per_hour: None,
             recovery_starts_per_hour_without_pow: None,
             recovery_checks_per_minute: None,
@@ -166,6 +178,8 @@ pub const KNOWN_KEYS: &[&str] = &[
     "sms_gateway_url",
     "sms_gateway_secret",
     "delivery_timeout",
+    "sweep_interval",
+    "retention_days",
     "recovery_starts_per_hour",
     "recovery_starts_per_hour_without_pow",
     "recovery_checks_per_minute",
@@ -309,6 +323,24 @@ impl Config {
                 "delivery_timeout must be 1 to 3600 seconds".into(),
             ));
         }
+        if self
+            .sweep_interval
+            .is_some_and(|n| !(10..=86_400).contains(&n))
+        {
+            return Err(ConfigError(
+                "sweep_interval must be 10 to 86400 seconds".into(),
+            ));
+        }
+        if self
+            .retention_days
+            .is_some_and(|n| !(Retention::MIN_DAYS..=Retention::MAX_DAYS).contains(&n))
+        {
+            return Err(ConfigError(format!(
+                "retention_days must be {} to {}",
+                Retention::MIN_DAYS,
+                Retention::MAX_DAYS
+            )));
+        }
         for (key, value) in [
             ("recovery_starts_per_hour", self.recovery_starts_per_hour),
             (
@@ -392,6 +424,21 @@ impl Config {
         let mut settings = app::server::delivery::DeliverySettings::default();
         if let Some(secs) = self.delivery_timeout {
             settings.timeout = std::time::Duration::from_secs(secs);
+        }
+        settings
+    }
+
+    /// The sweeper's schedule and retention; the sessions' lifetimes are the portal's.
+    pub fn sweep_settings(&self, sessions: SessionLimits) -> SweepSettings {
+        let mut settings = SweepSettings {
+            sessions,
+            ..SweepSettings::default()
+        };
+        if let Some(secs) = self.sweep_interval {
+            settings.interval = std::time::Duration::from_secs(secs);
+        }
+        if let Some(days) = self.retention_days {
+            settings.keep = Retention::days(days);
         }
         settings
     }

@@ -17,6 +17,7 @@ pub mod password_policy;
 pub mod pow;
 pub mod recovery;
 pub mod sessions;
+pub mod sweep;
 pub mod term_rejections;
 pub mod users;
 

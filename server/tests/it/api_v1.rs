@@ -93,7 +93,7 @@ pub(crate) async fn sign_in(app: &TestApp, user: &str, password: &str) -> Reply 
     .await
 }
 
-async fn start(app: &TestApp, user: &str) -> String {
+pub(crate) async fn start(app: &TestApp, user: &str) -> String {
     let reply = api(
         app,
         "POST",

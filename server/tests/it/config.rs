@@ -103,3 +103,30 @@ fn proof_of_work_settings_are_bounded() {
         assert!(err.contains(key), "{text}: {err}");
     }
 }
+
+#[test]
+fn the_sweep_settings_are_bounded_and_applied() {
+    for (text, key) in [
+        ("sweep_interval = 9\n", "sweep_interval"),
+        ("sweep_interval = 86401\n", "sweep_interval"),
+        ("retention_days = 1\n", "retention_days"),
+        ("retention_days = 3651\n", "retention_days"),
+    ] {
+        let (_d, path) = file(text);
+        let err = Config::load(Some(&path), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(key), "{text}: {err}");
+    }
+    let (_d, path) = file("sweep_interval = 60\nretention_days = 30\n");
+    let (config, warnings) = Config::load(Some(&path), &Overrides::default()).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let settings = config.sweep_settings(Default::default());
+    assert_eq!(settings.interval, std::time::Duration::from_secs(60));
+    assert_eq!(settings.keep.seconds, 30 * 86_400);
+    let (config, _) = Config::load(None, &Overrides::default()).unwrap();
+    assert_eq!(
+        config.sweep_settings(Default::default()),
+        app::server::sweeper::SweepSettings::default()
+    );
+}

@@ -35,4 +35,5 @@ mod recovery_timing;
 mod security_info;
 mod signin;
 mod store;
+mod sweep;
 mod temporary_password;
