@@ -4,6 +4,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod guard;
+pub mod health;
 pub mod router;
 
 pub use router::{route_list, router};

@@ -88,6 +88,8 @@ pub fn router(state: AppState) -> Router {
             axum::routing::any(app::api::v1::not_found),
         )
         .route("/api/{*fn_name}", post(server_fn))
+        .route(crate::health::HEALTHZ, get(crate::health::healthz))
+        .route(crate::health::READYZ, get(crate::health::readyz))
         .route(
             app::routes::SECURITY_CODES_TXT,
             get(app::server::security_info::recovery_codes_download),

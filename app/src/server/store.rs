@@ -72,6 +72,13 @@ impl From<StoreError> for crate::error::AppError {
     }
 }
 
+/// What `/readyz` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Readiness {
+    pub database: bool,
+    pub migrations_current: bool,
+}
+
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
@@ -123,6 +130,32 @@ impl Store {
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
         Ok(())
+    }
+
+    /// Whether the database answers, and whether every migration this build knows of has
+    /// been applied (a newer instance may have applied more: that is still current).
+    pub async fn readiness(&self) -> Readiness {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        let applied: Result<Vec<i64>, sqlx::Error> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&self.pool)
+                .await;
+        match applied {
+            Err(e) => {
+                tracing::warn!(error = %e, "readiness: the database doesn't answer");
+                Readiness {
+                    database: false,
+                    migrations_current: false,
+                }
+            }
+            Ok(applied) => Readiness {
+                database: true,
+                migrations_current: migrator.iter().all(|m| applied.contains(&m.version)),
+            },
+        }
     }
 
     pub fn backend(&self) -> Backend {

@@ -24,6 +24,7 @@ mod decoys;
 mod delivery;
 mod forms;
 mod headers;
+mod health;
 mod i18n;
 mod logs;
 mod passkeys;
