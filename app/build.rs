@@ -7,6 +7,8 @@ use std::path::PathBuf;
 fn main() -> Result<(), Box<dyn Error>> {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=Cargo.toml");
+    // `sqlx::migrate!` embeds the migrations: a new file must rebuild the crate.
+    println!("cargo::rerun-if-changed=../migrations");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?).join("i18n");
     let options = ParseOptions::default().interpolate_display(true);
     let cfg = Config::new("en")?

@@ -55,6 +55,28 @@ pub enum Command {
     /// Test the password policy.
     #[command(subcommand)]
     Password(PasswordCommand),
+    /// Copy the SQLite database into a new file, while the portal runs.
+    Backup {
+        /// The copy; must not exist yet.
+        file: PathBuf,
+    },
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Export the events before a date to a file (JSON Lines) and delete them. The date
+    /// must be at least `audit_retention_days` (365) ago; nothing else deletes events.
+    Prune {
+        /// YYYY-MM-DD (UTC): events before this day's start go.
+        #[arg(long)]
+        before: String,
+        /// The export; must not exist yet.
+        #[arg(long)]
+        export: PathBuf,
+    },
 }
 
 #[derive(Debug, Args, Default)]
@@ -200,6 +222,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Some(Command::Org(cmd)) => org_command(&config, cmd).await,
+        Some(Command::Backup { file }) => backup(&config, &file).await,
+        Some(Command::Audit(AuditCommand::Prune { before, export })) => {
+            prune_audit(&config, &before, &export).await
+        }
         Some(Command::User(cmd)) => user_command(&config, cmd).await,
         Some(Command::Password(PasswordCommand::Check { org, email })) => {
             let store = open_store(&config).await?;
@@ -216,6 +242,68 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 true => Ok(()),
                 false => Err(CliError::Rejected),
             }
+        }
+    }
+}
+
+async fn backup(config: &Config, file: &std::path::Path) -> Result<(), CliError> {
+    if file.exists() {
+        return Err(CliError::Usage(format!(
+            "{} already exists; a backup goes to a new file",
+            file.display()
+        )));
+    }
+    let store = open_store(config).await?;
+    let done = store.backup_sqlite(file).await;
+    store.close().await;
+    done?;
+    println!("backed up to {}", file.display());
+    Ok(())
+}
+
+/// `audit prune`: the only way events leave the audit log, and only after they are
+/// written to a file, and only those older than the configured retention.
+async fn prune_audit(
+    config: &Config,
+    before: &str,
+    export: &std::path::Path,
+) -> Result<(), CliError> {
+    const DAY: i64 = 86_400;
+    let day = app::domain::console::audit::filter::parse_date(before)
+        .ok_or_else(|| CliError::Usage(format!("--before {before}: a date as YYYY-MM-DD")))?;
+    let before_at = day * DAY;
+    let now = SystemClock.now();
+    let keep_days = config.audit_retention_days();
+    let latest = now.div_euclid(DAY) * DAY - keep_days * DAY;
+    if before_at > latest {
+        return Err(CliError::Usage(format!(
+            "--before {before}: the audit log keeps {keep_days} days (audit_retention_days); \
+             the latest date allowed is {}",
+            app::domain::recovery::date_utc(latest)
+        )));
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(export)
+        .map_err(|e| CliError::Usage(format!("--export {}: {e}", export.display())))?;
+    let store = open_store(config).await?;
+    let event = audit::by_cli(now, "audit.prune", None, None, &format!("before {before}"));
+    let pruned = store.prune_audit(before_at, &mut file, &event).await;
+    store.close().await;
+    match pruned {
+        Ok(n) => {
+            println!(
+                "{n} audit events before {before} exported to {} and deleted",
+                export.display()
+            );
+            Ok(())
+        }
+        Err(e) => {
+            // Nothing was deleted: an export that stands for nothing would mislead.
+            drop(file);
+            let _ = std::fs::remove_file(export);
+            Err(e.into())
         }
     }
 }

@@ -44,6 +44,8 @@ pub struct Config {
     /// Days an expired flow, code, session, counter or sent message is kept before the
     /// sweep deletes it; default 7, 2 to 3650. The audit log is never swept.
     pub retention_days: Option<i64>,
+    /// Days of audit log that `regain audit prune` never deletes; default 365, 30 to 36500.
+    pub audit_retention_days: Option<i64>,
     /// Recovery starts allowed per IP address an hour, with a solved proof of work
     /// (default 20) and without one, i.e. with JavaScript off (default 5). 1 to 100000.
     pub recovery_starts_per_hour: Option<i64>,
@@ -94,6 +96,7 @@ impl std::fmt::Debug for Config {
             .field("delivery_timeout", &self.delivery_timeout)
             .field("sweep_interval", &self.sweep_interval)
             .field("retention_days", &self.retention_days)
+            .field("audit_retention_days", &self.audit_retention_days)
             .field("recovery_starts_per_hour", &self.recovery_starts_per_hour)
             .field(
                 "recovery_starts_per_hour_without_pow",
@@ -148,6 +151,7 @@ impl Default for Config {
             delivery_timeout: None,
             sweep_interval: None,
             retention_days: None,
+            audit_retention_days: None,
             recovery_starts_per_hour: None,
             recovery_starts_per_hour_without_pow: None,
             recovery_checks_per_minute: None,
@@ -180,6 +184,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "delivery_timeout",
     "sweep_interval",
     "retention_days",
+    "audit_retention_days",
     "recovery_starts_per_hour",
     "recovery_starts_per_hour_without_pow",
     "recovery_checks_per_minute",
@@ -324,6 +329,14 @@ impl Config {
             ));
         }
         if self
+            .audit_retention_days
+            .is_some_and(|n| !(30..=36_500).contains(&n))
+        {
+            return Err(ConfigError(
+                "audit_retention_days must be 30 to 36500".into(),
+            ));
+        }
+        if self
             .sweep_interval
             .is_some_and(|n| !(10..=86_400).contains(&n))
         {
@@ -426,6 +439,11 @@ impl Config {
             settings.timeout = std::time::Duration::from_secs(secs);
         }
         settings
+    }
+
+    /// Days of audit log that `regain audit prune` keeps.
+    pub fn audit_retention_days(&self) -> i64 {
+        self.audit_retention_days.unwrap_or(365)
     }
 
     /// The sweeper's schedule and retention; the sessions' lifetimes are the portal's.

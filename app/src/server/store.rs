@@ -53,6 +53,10 @@ pub enum StoreError {
     TooMany { max: usize },
     #[error("the row changed under us too often; try again")]
     Contended,
+    #[error("audit export: {0}")]
+    Export(String),
+    #[error("{0}")]
+    Unsupported(&'static str),
 }
 
 impl StoreError {
@@ -156,6 +160,24 @@ impl Store {
                 migrations_current: migrator.iter().all(|m| applied.contains(&m.version)),
             },
         }
+    }
+
+    /// A consistent copy of the SQLite database into the new file `to`, taken while the
+    /// portal runs (`VACUUM INTO`: a read transaction, so writers go on meanwhile).
+    pub async fn backup_sqlite(&self, to: &std::path::Path) -> Result<(), StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Unsupported(
+                "backup copies a SQLite database; back PostgreSQL up with pg_dump",
+            ));
+        }
+        let to = to
+            .to_str()
+            .ok_or(StoreError::Unsupported("the backup's path must be UTF-8"))?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(to)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     pub fn backend(&self) -> Backend {

@@ -9,7 +9,9 @@ db_tests!(
     org_and_user_commands,
     import_is_all_or_nothing,
     disable_blocks_signin_and_revokes_sessions,
-    policy_is_shown_changed_within_bounds_and_audited
+    policy_is_shown_changed_within_bounds_and_audited,
+    audit_prune_exports_then_deletes_only_what_is_old_enough,
+    backup_copies_a_sqlite_database_into_a_new_file,
 );
 
 struct Cmd {
@@ -40,6 +42,15 @@ impl Cmd {
         run(Cli::try_parse_from(argv).map_err(|e| e.to_string())?)
             .await
             .map_err(|e| e.to_string())
+    }
+
+    /// `org add` of the organisation Acme with one domain.
+    async fn acme(&self, domain: &str) {
+        self.run(&[
+            "org", "add", "--slug", "acme", "--name", "Acme", "--domain", domain,
+        ])
+        .await
+        .unwrap();
     }
 
     async fn store(&self) -> Store {
@@ -178,18 +189,7 @@ async fn org_and_user_commands(db: Db) {
 
 async fn import_is_all_or_nothing(db: Db) {
     let c = Cmd::new(db).await;
-    c.run(&[
-        "org",
-        "add",
-        "--slug",
-        "acme",
-        "--name",
-        "Acme",
-        "--domain",
-        "example.com",
-    ])
-    .await
-    .unwrap();
+    c.acme("example.com").await;
     let good = c.dir.path().join("good.csv");
     std::fs::write(
         &good,
@@ -233,18 +233,7 @@ async fn import_is_all_or_nothing(db: Db) {
 
 async fn disable_blocks_signin_and_revokes_sessions(db: Db) {
     let c = Cmd::new(db).await;
-    c.run(&[
-        "org",
-        "add",
-        "--slug",
-        "acme",
-        "--name",
-        "Acme",
-        "--domain",
-        "example.com",
-    ])
-    .await
-    .unwrap();
+    c.acme("example.com").await;
     c.run(&[
         "user",
         "add",
@@ -321,18 +310,7 @@ fn no_command_sets_or_resets_a_password() {
 async fn policy_is_shown_changed_within_bounds_and_audited(db: Db) {
     let c = Cmd::new(db).await;
     c.run(&["migrate"]).await.unwrap();
-    c.run(&[
-        "org",
-        "add",
-        "--slug",
-        "acme",
-        "--name",
-        "Acme",
-        "--domain",
-        "example.com",
-    ])
-    .await
-    .unwrap();
+    c.acme("example.com").await;
     c.run(&["org", "policy", "show", "--org", "acme"])
         .await
         .unwrap();
@@ -373,4 +351,141 @@ async fn policy_is_shown_changed_within_bounds_and_audited(db: Db) {
         "{}",
         set.detail
     );
+}
+
+/// Old events, written as the portal writes them, for the prune to find.
+async fn old_events(store: &Store, at: &[i64]) {
+    for (i, at) in at.iter().enumerate() {
+        store
+            .audit(&app::server::store::AuditEvent {
+                at: *at,
+                actor: "system".into(),
+                action: format!("old.{i}"),
+                outcome: "success".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+}
+
+async fn audit_prune_exports_then_deletes_only_what_is_old_enough(db: Db) {
+    let c = Cmd::new(db).await;
+    c.acme("acme.example").await;
+    let store = c.store().await;
+    // 2001-09-09, 2004-01-10 and 2012-01-01 (after the cut).
+    old_events(&store, &[1_000_000_000, 1_073_741_824, 1_325_376_000]).await;
+    let total = store.audit_events(100).await.unwrap().len();
+    let export = c.dir.path().join("audit-2010.jsonl");
+    let export_arg = export.to_str().unwrap();
+
+    let today = {
+        use app::server::clock::{Clock, SystemClock};
+        app::domain::recovery::date_utc(SystemClock.now())
+    };
+    for (before, says) in [
+        ("2010-13-01", "YYYY-MM-DD"),
+        ("yesterday", "YYYY-MM-DD"),
+        // Within the year the log keeps.
+        (today.as_str(), "audit_retention_days"),
+    ] {
+        let err = c
+            .run(&["audit", "prune", "--before", before, "--export", export_arg])
+            .await
+            .unwrap_err();
+        assert!(err.contains(says), "{before}: {err}");
+        assert!(!export.exists());
+    }
+    assert_eq!(store.audit_events(100).await.unwrap().len(), total);
+
+    c.run(&[
+        "audit",
+        "prune",
+        "--before",
+        "2010-01-01",
+        "--export",
+        export_arg,
+    ])
+    .await
+    .unwrap();
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&export)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let actions: Vec<&str> = lines
+        .iter()
+        .map(|l| l["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["old.0", "old.1"]);
+    assert_eq!(lines[0]["at"], 1_000_000_000);
+    assert_eq!(lines[0]["actor"], "system");
+    let left = store.audit_events(100).await.unwrap();
+    assert_eq!(left.len(), total - 2 + 1, "two pruned, the prune recorded");
+    assert!(left.iter().all(|e| e.at >= 1_262_304_000));
+    let prune = &left[0];
+    assert_eq!(
+        (
+            prune.action.as_str(),
+            prune.actor.as_str(),
+            prune.detail.as_str()
+        ),
+        ("audit.prune", "cli", "before 2010-01-01")
+    );
+
+    // The export is never overwritten, and the log stays append-only for everyone else.
+    let err = c
+        .run(&[
+            "audit",
+            "prune",
+            "--before",
+            "2013-01-01",
+            "--export",
+            export_arg,
+        ])
+        .await
+        .unwrap_err();
+    assert!(err.contains("--export"), "{err}");
+    assert_eq!(store.audit_events(100).await.unwrap().len(), left.len());
+    assert!(
+        sqlx::query("DELETE FROM audit_events WHERE action = 'audit.prune'")
+            .execute(store.pool())
+            .await
+            .is_err()
+    );
+}
+
+async fn backup_copies_a_sqlite_database_into_a_new_file(db: Db) {
+    let c = Cmd::new(db).await;
+    c.acme("acme.example").await;
+    let copy = c.dir.path().join("backup.db");
+    let copy_arg = copy.to_str().unwrap();
+    let done = c.run(&["backup", copy_arg]).await;
+    if matches!(db, Db::Postgres) {
+        assert!(done.unwrap_err().contains("pg_dump"));
+        assert!(!copy.exists());
+        return;
+    }
+    done.unwrap();
+    let backup = Store::connect(&format!("sqlite://{}", copy.display()))
+        .await
+        .unwrap();
+    assert_eq!(
+        backup.readiness().await,
+        app::server::store::Readiness {
+            database: true,
+            migrations_current: true
+        }
+    );
+    let orgs: Vec<String> = sqlx::query_scalar("SELECT slug FROM organisations")
+        .fetch_all(backup.pool())
+        .await
+        .unwrap();
+    assert!(orgs.contains(&"acme".to_owned()), "{orgs:?}");
+    assert_eq!(
+        backup.audit_events(100).await.unwrap().len(),
+        c.store().await.audit_events(100).await.unwrap().len()
+    );
+    let again = c.run(&["backup", copy_arg]).await.unwrap_err();
+    assert!(again.contains("already exists"), "{again}");
 }

@@ -105,12 +105,14 @@ fn proof_of_work_settings_are_bounded() {
 }
 
 #[test]
-fn the_sweep_settings_are_bounded_and_applied() {
+fn the_retention_settings_are_bounded_and_applied() {
     for (text, key) in [
         ("sweep_interval = 9\n", "sweep_interval"),
         ("sweep_interval = 86401\n", "sweep_interval"),
         ("retention_days = 1\n", "retention_days"),
         ("retention_days = 3651\n", "retention_days"),
+        ("audit_retention_days = 29\n", "audit_retention_days"),
+        ("audit_retention_days = 36501\n", "audit_retention_days"),
     ] {
         let (_d, path) = file(text);
         let err = Config::load(Some(&path), &Overrides::default())
@@ -124,6 +126,7 @@ fn the_sweep_settings_are_bounded_and_applied() {
     let settings = config.sweep_settings(Default::default());
     assert_eq!(settings.interval, std::time::Duration::from_secs(60));
     assert_eq!(settings.keep.seconds, 30 * 86_400);
+    assert_eq!(config.audit_retention_days(), 365);
     let (config, _) = Config::load(None, &Overrides::default()).unwrap();
     assert_eq!(
         config.sweep_settings(Default::default()),
