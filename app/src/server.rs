@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod base32;
 pub mod clock;
+pub mod counters;
 pub mod delivery;
 pub mod hashing;
 pub mod keys;

@@ -363,6 +363,10 @@ pub async fn build_state(config: &Config, cost: HashCost) -> Result<AppState, Cl
             sessions: Default::default(),
             recovery: config.recovery_limits(),
             pow: config.pow_settings(),
+            metrics_token: config
+                .metrics_token
+                .as_deref()
+                .map(app::domain::secret::SecretString::new),
         }),
     })
 }

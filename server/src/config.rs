@@ -44,6 +44,9 @@ pub struct Config {
     /// Days an expired flow, code, session, counter or sent message is kept before the
     /// sweep deletes it; default 7, 2 to 3650. The audit log is never swept.
     pub retention_days: Option<i64>,
+    /// The bearer token a scraper of `/metrics` must send unless it is on this machine.
+    /// Never logged.
+    pub metrics_token: Option<String>,
     /// Days of audit log that `regain audit prune` never deletes; default 365, 30 to 36500.
     pub audit_retention_days: Option<i64>,
     /// Recovery starts allowed per IP address an hour, with a solved proof of work
@@ -97,6 +100,10 @@ impl std::fmt::Debug for Config {
             .field("sweep_interval", &self.sweep_interval)
             .field("retention_days", &self.retention_days)
             .field("audit_retention_days", &self.audit_retention_days)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "(redacted)"),
+            )
             .field("recovery_starts_per_hour", &self.recovery_starts_per_hour)
             .field(
                 "recovery_starts_per_hour_without_pow",
@@ -152,6 +159,7 @@ impl Default for Config {
             sweep_interval: None,
             retention_days: None,
             audit_retention_days: None,
+            metrics_token: None,
             recovery_starts_per_hour: None,
             recovery_starts_per_hour_without_pow: None,
             recovery_checks_per_minute: None,
@@ -185,6 +193,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "sweep_interval",
     "retention_days",
     "audit_retention_days",
+    "metrics_token",
     "recovery_starts_per_hour",
     "recovery_starts_per_hour_without_pow",
     "recovery_checks_per_minute",
@@ -326,6 +335,15 @@ impl Config {
         if matches!(self.delivery_timeout, Some(0) | Some(3601..)) {
             return Err(ConfigError(
                 "delivery_timeout must be 1 to 3600 seconds".into(),
+            ));
+        }
+        if self
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| t.chars().count() < 16)
+        {
+            return Err(ConfigError(
+                "metrics_token must be at least 16 characters".into(),
             ));
         }
         if self

@@ -5,6 +5,7 @@ pub mod config;
 pub mod demo;
 pub mod guard;
 pub mod health;
+pub mod metrics;
 pub mod router;
 
 pub use router::{route_list, router};

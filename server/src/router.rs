@@ -66,6 +66,7 @@ pub fn route_list() -> Vec<AxumRouteListing> {
 }
 
 pub fn router(state: AppState) -> Router {
+    crate::metrics::install();
     let routes = route_list();
     let mut guard_cfg = GuardConfig::from_public_url(&state.settings.public_url);
     guard_cfg.reload_port = state
@@ -90,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/{*fn_name}", post(server_fn))
         .route(crate::health::HEALTHZ, get(crate::health::healthz))
         .route(crate::health::READYZ, get(crate::health::readyz))
+        .route(crate::metrics::METRICS, get(crate::metrics::metrics))
         .route(
             app::routes::SECURITY_CODES_TXT,
             get(app::server::security_info::recovery_codes_download),
@@ -101,6 +103,8 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })
+        // Per route, so the route is known; the site's files (the fallback) aren't counted.
+        .route_layer(axum::middleware::from_fn(crate::metrics::track))
         .fallback_service(static_files(&state, context))
         .layer(axum::middleware::from_fn_with_state(
             guard_cfg.clone(),

@@ -241,6 +241,7 @@ impl Worker {
             }
             Err(e) => {
                 let give_up = e.permanent || claim.attempts >= self.settings.max_attempts;
+                super::counters::delivery_failed(&message.channel, give_up);
                 let failed_at = give_up.then_some(now);
                 let next = now.saturating_add(backoff::retry_delay(claim.attempts));
                 queue::record_failure(&self.store, claim, &e.detail, next, failed_at).await?;

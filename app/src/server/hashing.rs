@@ -152,6 +152,11 @@ impl PasswordHasher {
         .await
     }
 
+    /// Hashes waiting for a worker now.
+    pub fn waiting(&self) -> usize {
+        self.inner.waiting.load(Ordering::Relaxed)
+    }
+
     /// Hands `work` to a worker thread once a permit is free (shedding as described at
     /// the top), and waits for its answer.
     async fn run<T: Send + 'static>(
@@ -162,6 +167,7 @@ impl PasswordHasher {
         if inner.permits.available_permits() == 0
             && inner.waiting.load(Ordering::Relaxed) >= inner.max_waiting
         {
+            super::counters::hash_shed();
             return Err(AppError::Busy);
         }
         inner.waiting.fetch_add(1, Ordering::Relaxed);
@@ -170,7 +176,10 @@ impl PasswordHasher {
         inner.waiting.fetch_sub(1, Ordering::Relaxed);
         let permit = match permit {
             Ok(Ok(p)) => p,
-            _ => return Err(AppError::Busy),
+            _ => {
+                super::counters::hash_shed();
+                return Err(AppError::Busy);
+            }
         };
         let (answer, answered) = oneshot::channel();
         let job: Job = Box::new(move |memory| {

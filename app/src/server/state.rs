@@ -23,6 +23,9 @@ pub struct Settings {
     pub recovery: super::recovery::limits::RecoveryLimits,
     /// How hard the anti-bot proof of work is.
     pub pow: PowSettings,
+    /// What a scraper of `/metrics` from elsewhere than this machine must send as its
+    /// bearer token; without one, only loopback requests are answered.
+    pub metrics_token: Option<crate::domain::secret::SecretString>,
 }
 
 impl Settings {

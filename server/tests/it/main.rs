@@ -27,6 +27,7 @@ mod headers;
 mod health;
 mod i18n;
 mod logs;
+mod metrics;
 mod passkeys;
 mod password_policy;
 mod pow;

@@ -99,6 +99,7 @@ impl TestApp {
                 recovery: Default::default(),
                 // A cheap proof of work keeps the tests fast; `pow` tests set their own.
                 pow: PowSettings::new(POW_TEST_COST, POW_TEST_COUNTER_MAX),
+                metrics_token: None,
             }),
         };
         let org = state

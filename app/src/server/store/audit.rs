@@ -54,6 +54,7 @@ pub async fn append<'c, E: Executor<'c, Database = Any>>(
     .bind(&event.detail)
     .execute(exec)
     .await?;
+    crate::server::counters::audit_event(&event.action, &event.outcome, &event.detail);
     Ok(())
 }
 

@@ -53,6 +53,15 @@ pub async fn enqueue<'c, E: Executor<'c, Database = Any>>(
 
 impl Store {
     /// Newest first.
+    /// Messages waiting to be sent, and when the oldest of them was queued.
+    pub async fn outbox_backlog(&self) -> Result<(i64, Option<i64>), StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL",
+        )
+        .fetch_one(self.pool())
+        .await?)
+    }
+
     pub async fn recent_messages(&self, limit: i64) -> Result<Vec<OutboxMessage>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT id, created_at, channel, recipient, locale, subject, body, sent_at, \
