@@ -44,6 +44,8 @@ const ROUND_SECONDS: i64 = 86_400;
 const WRONG_CODE: &str = "00000000";
 /// Decoy identifiers drawn again at most this often when their hints have no email.
 const MAX_REDRAWS: usize = 50;
+/// Between preparing a flow's account and its start.
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// The kinds of account compared, each in its own flow every round.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -409,6 +411,10 @@ async fn walk(
 ) -> Walked {
     for attempt in 0..MAX_REDRAWS {
         let subject = prepare(app, surface, kind, round, attempt).await;
+        // Preparing differs by kind (an Argon2 hash and one to three writes, or nothing),
+        // and its after-effects (a freed 19 MiB, cold caches, a busy writer) would land
+        // on the start if it followed at once: every kind's start waits the same pause.
+        tokio::time::sleep(SETTLE).await;
         let mut client = Client::new(addr, surface);
         let mut samples = Vec::new();
 
