@@ -34,6 +34,10 @@ use std::future::Future;
 use utoipa::OpenApi;
 
 /// Where the API is mounted.
+/// As many answers as the pages' question forms take (five fields): the security info's
+/// save and the recovery's proof alike.
+pub(crate) const MAX_ANSWERS: usize = 5;
+
 pub const PREFIX: &str = "/api/v1";
 
 /// A request body's limit: every body here is a few fields.

@@ -44,6 +44,11 @@ async fn post(app: &TestApp, path: &str, body: Option<Value>, token: &str) -> Re
     api(app, "POST", path, body, Auth::Bearer(token)).await
 }
 
+/// A change that must succeed with 204.
+async fn done(app: &TestApp, path: &str, body: Option<Value>, token: &str) {
+    no_content(&post(app, path, body, token).await);
+}
+
 async fn security_info_needs_a_session(db: Db) {
     let app = TestApp::new(db).await;
     let (_, token) = signed_in(&app, Role::User).await;
@@ -100,15 +105,13 @@ async fn an_email_is_added_verified_listed_and_removed(db: Db) {
     assert!(app.state.store.methods(id).await.unwrap().is_empty());
     assert_eq!(get(&app, "/security/pending", &token).await, Value::Null);
 
-    no_content(
-        &post(
-            &app,
-            "/security/email",
-            Some(json!({ "address": ALT })),
-            &token,
-        )
-        .await,
-    );
+    done(
+        &app,
+        "/security/email",
+        Some(json!({ "address": ALT })),
+        &token,
+    )
+    .await;
     let pending = get(&app, "/security/pending", &token).await;
     assert_eq!(pending["kind"], "email");
     assert_eq!(pending["masked"], "a•••@e•••.net");
@@ -140,15 +143,13 @@ async fn an_email_is_added_verified_listed_and_removed(db: Db) {
     .await;
     let doc = problem(&early, StatusCode::TOO_MANY_REQUESTS, "too_soon");
     assert_eq!(doc["wait_seconds"], 60);
-    no_content(
-        &post(
-            &app,
-            "/security/verify",
-            Some(json!({ "method": method, "code": code })),
-            &token,
-        )
-        .await,
-    );
+    done(
+        &app,
+        "/security/verify",
+        Some(json!({ "method": method, "code": code })),
+        &token,
+    )
+    .await;
     // Listed, verified and masked; nothing pending.
     let info = get(&app, "/security", &token).await;
     assert_eq!(info["methods"].as_array().unwrap().len(), 1);
@@ -168,15 +169,13 @@ async fn an_email_is_added_verified_listed_and_removed(db: Db) {
     .await;
     problem(&again, StatusCode::BAD_REQUEST, "method_exists");
 
-    no_content(
-        &post(
-            &app,
-            "/security/remove",
-            Some(json!({ "method": method })),
-            &token,
-        )
-        .await,
-    );
+    done(
+        &app,
+        "/security/remove",
+        Some(json!({ "method": method })),
+        &token,
+    )
+    .await;
     assert_eq!(get(&app, "/security", &token).await["methods"], json!([]));
     let mail = app.state.store.recent_messages(2).await.unwrap();
     assert!(mail.iter().any(|m| m.body.contains("was removed")));
@@ -217,25 +216,21 @@ async fn a_stale_sign_in_is_refused_until_reauthenticated(db: Db) {
     .await;
     problem(&wrong, StatusCode::BAD_REQUEST, "current_password_wrong");
     assert!(!wrong.body.contains("not the password"));
-    no_content(
-        &post(
-            &app,
-            "/security/reauthenticate",
-            Some(json!({ "password": PASSWORD })),
-            &token,
-        )
-        .await,
-    );
+    done(
+        &app,
+        "/security/reauthenticate",
+        Some(json!({ "password": PASSWORD })),
+        &token,
+    )
+    .await;
     assert_eq!(get(&app, "/security", &token).await["recent"], true);
-    no_content(
-        &post(
-            &app,
-            "/security/email",
-            Some(json!({ "address": ALT })),
-            &token,
-        )
-        .await,
-    );
+    done(
+        &app,
+        "/security/email",
+        Some(json!({ "address": ALT })),
+        &token,
+    )
+    .await;
     assert_eq!(app.state.store.methods(id).await.unwrap().len(), 1);
     let actions: Vec<String> = app
         .state
@@ -263,7 +258,7 @@ async fn recovery_codes_are_generated_and_read_once(db: Db) {
         get(&app, "/security/recovery-codes", &token).await,
         json!([])
     );
-    no_content(&post(&app, "/security/recovery-codes/generate", None, &token).await);
+    done(&app, "/security/recovery-codes/generate", None, &token).await;
     let codes = get(&app, "/security/recovery-codes", &token).await;
     let codes: Vec<String> = serde_json::from_value(codes).unwrap();
     assert_eq!(codes.len(), 10);
@@ -281,13 +276,13 @@ async fn recovery_codes_are_generated_and_read_once(db: Db) {
         json!([])
     );
     // "Saved": not shown again, still there.
-    no_content(&post(&app, "/security/recovery-codes/saved", None, &token).await);
+    done(&app, "/security/recovery-codes/saved", None, &token).await;
     assert_eq!(
         get(&app, "/security/recovery-codes", &token).await,
         json!([])
     );
     assert_eq!(app.state.store.recovery_codes_left(id).await.unwrap(), 10);
-    no_content(&post(&app, "/security/recovery-codes/remove", None, &token).await);
+    done(&app, "/security/recovery-codes/remove", None, &token).await;
     assert_eq!(
         get(&app, "/security", &token).await["recovery_codes_left"],
         0
@@ -304,7 +299,7 @@ async fn an_authenticator_is_begun_set_up_and_confirmed(db: Db) {
         get(&app, "/security/authenticator/setup", &token).await,
         Value::Null
     );
-    no_content(&post(&app, "/security/authenticator/begin", None, &token).await);
+    done(&app, "/security/authenticator/begin", None, &token).await;
     let setup = get(&app, "/security/authenticator/setup", &token).await;
     assert!(setup["qr_svg"].as_str().unwrap().contains("<svg"));
     let row = app.state.store.methods(id).await.unwrap().remove(0);
@@ -329,15 +324,13 @@ async fn an_authenticator_is_begun_set_up_and_confirmed(db: Db) {
     let info = get(&app, "/security", &token).await;
     assert_eq!(info["methods"][0]["verified"], false);
     let code = totp::code_at(&secret, step);
-    no_content(
-        &post(
-            &app,
-            "/security/authenticator/confirm",
-            Some(json!({ "code": code })),
-            &token,
-        )
-        .await,
-    );
+    done(
+        &app,
+        "/security/authenticator/confirm",
+        Some(json!({ "code": code })),
+        &token,
+    )
+    .await;
     let info = get(&app, "/security", &token).await;
     assert_eq!(info["methods"][0]["kind"], "authenticator");
     assert_eq!(info["methods"][0]["verified"], true);
@@ -416,7 +409,7 @@ async fn security_questions_are_saved_as_pairs(db: Db) {
         get(&app, "/security", &token).await["questions_registered"],
         3
     );
-    no_content(&post(&app, "/security/questions/remove", None, &token).await);
+    done(&app, "/security/questions/remove", None, &token).await;
     assert!(app
         .state
         .store
@@ -429,26 +422,22 @@ async fn security_questions_are_saved_as_pairs(db: Db) {
 async fn a_reconfirmation_and_an_unknown_passkey(db: Db) {
     let app = TestApp::new(db).await;
     let (id, token) = signed_in(&app, Role::User).await;
-    no_content(
-        &post(
-            &app,
-            "/security/email",
-            Some(json!({ "address": ALT })),
-            &token,
-        )
-        .await,
-    );
+    done(
+        &app,
+        "/security/email",
+        Some(json!({ "address": ALT })),
+        &token,
+    )
+    .await;
     let method = app.state.store.methods(id).await.unwrap()[0].id;
     let code = app.code_sent_to(ALT).await.unwrap();
-    no_content(
-        &post(
-            &app,
-            "/security/verify",
-            Some(json!({ "method": method, "code": code })),
-            &token,
-        )
-        .await,
-    );
+    done(
+        &app,
+        "/security/verify",
+        Some(json!({ "method": method, "code": code })),
+        &token,
+    )
+    .await;
     // 180 days later the sign-in asks whether the methods are still current.
     app.clock.advance(180 * 86_400);
     let signed_in = json_of(&sign_in(&app, USER, PASSWORD).await);

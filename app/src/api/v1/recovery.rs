@@ -173,9 +173,6 @@ pub async fn code(State(state): State<AppState>, req: Request) -> Response {
     .await
 }
 
-/// As many answers as a flow can draw questions.
-const MAX_ANSWERS: usize = 5;
-
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnswersProof {
@@ -196,7 +193,7 @@ pub struct AnswersProof {
 )]
 pub async fn answers(State(state): State<AppState>, req: Request) -> Response {
     with_json(state, req, |AnswersProof { answers }| async move {
-        if answers.len() > MAX_ANSWERS {
+        if answers.len() > super::MAX_ANSWERS {
             return Err(AppError::InvalidInput);
         }
         let mut each = answers.into_iter();

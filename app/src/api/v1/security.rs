@@ -404,9 +404,6 @@ pub async fn questions(State(state): State<AppState>, req: Request) -> Response 
     .await
 }
 
-/// As many answers as the form takes.
-const MAX_ANSWERS: usize = 5;
-
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuestionAnswer {
@@ -437,7 +434,7 @@ pub struct Answers {
 )]
 pub async fn save_answers(State(state): State<AppState>, req: Request) -> Response {
     with_json(state, req, |Answers { answers }| async move {
-        if answers.len() > MAX_ANSWERS {
+        if answers.len() > super::MAX_ANSWERS {
             return Err(AppError::InvalidInput);
         }
         let mut each = answers.into_iter().map(|a| (a.question, a.answer));
